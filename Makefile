@@ -1,0 +1,62 @@
+# Two commands matter: `make run` (local stack on 127.0.0.1:3000) and `make test` (everything CI runs).
+# Both set themselves up: a Python 3.13 virtual environment in .venv, and aws-sam-cli in .venv-sam.
+SHELL := /bin/bash
+export PYENV_VERSION ?= 3.13.0
+PYTHON ?= python3.13
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+ARGS ?=
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help setup run token test lint format types unit e2e template bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml layers/shared/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(SAM_VENV)/.installed:
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	@touch $@
+
+setup: $(VENV)/.installed  ## create .venv with the project and its dev tools
+
+run: $(VENV)/.installed  ## start the local stack: API on 127.0.0.1:3000 over moto, with the queue poller
+	$(PY) -m b2b_local run $(ARGS)
+
+token: $(VENV)/.installed  ## print a dev JWT (ARGS="--admin" or ARGS="--sub learner-1")
+	@$(PY) -m b2b_local token $(ARGS)
+
+lint: $(VENV)/.installed  ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed  ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+types: $(VENV)/.installed  ## mypy (strict on the shared layer)
+	$(VENV)/bin/mypy layers/shared/b2b functions local
+
+unit: $(VENV)/.installed  ## pytest: unit, integration and end-to-end tests
+	$(VENV)/bin/pytest $(ARGS)
+
+template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and sam build
+	$(SAM) validate --lint --template template.yaml
+	$(SAM) build --template template.yaml --build-dir .aws-sam/build
+
+test: lint types unit template  ## everything CI runs
+
+bench: $(VENV)/.installed  ## run the benchmarks and write docs/benchmarks.md
+	$(PY) -m bench
+
+clean:  ## remove build output and virtual environments
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) .mypy_cache .pytest_cache .ruff_cache

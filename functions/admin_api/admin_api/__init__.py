@@ -1,0 +1,1 @@
+"""Admin API function: organizations and contracts (and, later, courseware, codes, learners)."""

@@ -1,0 +1,77 @@
+"""Admin routes for contracts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.api.schemas import ContractCreate, ContractOut, ContractPage, ContractPatch
+from b2b.domain import contracts
+from b2b.domain.model import utcnow
+from b2b.errors import InvalidInput
+
+router = APIGatewayHttpRouter()
+
+ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
+IfMatch = Annotated[
+    str | None, Header(alias="if-match", description="the contract version the change is based on")
+]
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
+    except ValueError:
+        raise InvalidInput.for_field("If-Match", "must be a contract version number") from None
+
+
+@router.post("/v1/contracts", tags=["contracts"])
+def create_contract(payload: Annotated[ContractCreate, Body()]) -> Response[ContractOut]:
+    organization_id = contracts.resolve_organization_id(
+        payload.organization_id, payload.organization_name, payload.create_organization
+    )
+    contract = contracts.create_contract(
+        organization_id=organization_id,
+        **payload.model_dump(exclude={"organization_id", "organization_name", "create_organization"}),
+    )
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=ContractOut.of(contract, utcnow()),
+        headers={"Location": f"/v1/contracts/{contract.id}", "ETag": f'"{contract.version}"'},
+    )
+
+
+@router.get("/v1/contracts", tags=["contracts"])
+def list_contracts(
+    organization_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
+) -> ContractPage:
+    page = contracts.list_contracts(organization_id, page_size(limit), cursor)
+    now = utcnow()
+    return ContractPage(items=[ContractOut.of(c, now) for c in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/v1/contracts/<contract_id>", tags=["contracts"])
+def get_contract(contract_id: ContractIdPath) -> ContractOut:
+    return ContractOut.of(contracts.get_contract(contract_id), utcnow())
+
+
+@router.patch("/v1/contracts/<contract_id>", tags=["contracts"])
+def patch_contract(
+    contract_id: ContractIdPath, payload: Annotated[ContractPatch, Body()], if_match: IfMatch = None
+) -> ContractOut:
+    contract = contracts.change_contract(contract_id, payload.changes(), _expected_version(if_match))
+    return ContractOut.of(contract, utcnow())
+
+
+@router.delete("/v1/contracts/<contract_id>", tags=["contracts"])
+def deactivate_contract(contract_id: ContractIdPath) -> ContractOut:
+    return ContractOut.of(contracts.deactivate_contract(contract_id), utcnow())

@@ -1,0 +1,27 @@
+"""Lambda entry point of the admin API: wires Powertools and the routers, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from admin_api import contracts, organizations, system
+from b2b.api.auth import require_admin
+from b2b.api.resolver import build_resolver
+from b2b.observability import logger, metrics, tracer
+
+app = build_resolver()
+app.include_router(system.router)
+app.include_router(organizations.router)
+app.include_router(contracts.router)
+app.use([require_admin(system.PUBLIC_PATHS)])
+system.enable_docs(app)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

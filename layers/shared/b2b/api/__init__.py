@@ -1,0 +1,1 @@
+"""What the HTTP functions share: the resolver factory, auth, error mapping and request/response models."""

@@ -1,0 +1,94 @@
+"""Who is calling: claims placed on the event by the HTTP API's JWT authorizer, and the admin check.
+
+API Gateway's JWT authorizer passes claims as strings: a list claim arrives as ``"[a b]"`` and an
+object claim as JSON text. :func:`claim_values` reads every such form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from b2b.errors import Forbidden, Unauthorized
+from b2b.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in caller."""
+
+    user_id: str
+    email: str | None
+    claims: dict[str, Any]
+
+    @property
+    def is_admin(self) -> bool:
+        settings = get_settings()
+        return settings.admin_group in claim_values(self.claims, settings.admin_claim)
+
+
+def _parse(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("{", "[")):
+            try:
+                return json.loads(text)
+            except ValueError:
+                if text.startswith("[") and text.endswith("]"):
+                    return text[1:-1].split()
+    return value
+
+
+def claim_values(claims: dict[str, Any], path: str) -> list[str]:
+    """The string values at a dotted claim path (``cognito:groups``, ``realm_access.roles``)."""
+    value: Any = claims
+    for part in path.split("."):
+        value = _parse(value)
+        if not isinstance(value, dict) or part not in value:
+            return []
+        value = value[part]
+    value = _parse(value)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        return [v for v in value.replace(",", " ").split() if v]
+    return [str(value)]
+
+
+def principal_from_event(event: dict[str, Any]) -> Principal:
+    """Read the caller from ``requestContext.authorizer.jwt.claims``; 401 when absent."""
+    claims = (
+        ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}
+    ).get("claims") or {}
+    user_id = claims.get("sub")
+    if not user_id:
+        raise Unauthorized("a valid bearer token is required")
+    return Principal(user_id=str(user_id), email=claims.get("email"), claims=dict(claims))
+
+
+def current_principal(app: APIGatewayHttpResolver) -> Principal:
+    return principal_from_event(app.current_event.raw_event)
+
+
+def require_admin(public_paths: frozenset[str]) -> Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]:
+    """Middleware: every route except ``public_paths`` needs a token carrying the admin group."""
+
+    def middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        if app.current_event.path not in public_paths:
+            principal = current_principal(app)
+            if not principal.is_admin:
+                raise Forbidden("this route needs the admin role", code="admin_required")
+        return next_middleware(app)
+
+    return middleware
+
+
+def require_user(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Middleware: every route needs a signed-in user."""
+    current_principal(app)
+    return next_middleware(app)

@@ -1,0 +1,99 @@
+"""The one mapping from exceptions to HTTP error responses.
+
+Body: ``{"error": {"code": ..., "message": ..., "details": [{"field": ..., "message": ...}]}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+
+from b2b.errors import B2BError, Throttled, Unavailable
+from b2b.observability import logger
+
+
+class ErrorDetailBody(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetailBody] = []
+
+
+class ErrorResponse(BaseModel):
+    """Every error response has this shape."""
+
+    error: ErrorBody
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or []))  # type: ignore[arg-type]
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+        headers=headers,
+    )
+
+
+_LOCATION_PREFIXES = ("body", "query", "path", "header")
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _LOCATION_PREFIXES:
+        parts = parts[1:]
+    # The handler's body parameter name is not part of the client's field path.
+    if parts and parts[0] in {"body_model", "payload"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _validation_details(error: RequestValidationError) -> tuple[int, str, list[dict[str, Any]]]:
+    errors = list(error.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "bad_request", [{"field": "body", "message": "is not valid JSON"}]
+    details = []
+    for e in errors:
+        message = str(e.get("msg", "is invalid"))
+        if e.get("type") == "extra_forbidden":
+            message = "is not a known field"
+        elif e.get("type") == "missing":
+            message = "is required"
+        details.append({"field": _field_name(e.get("loc", ())), "message": message})
+    return 422, "invalid_input", details
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    """Install the exception handlers on a resolver."""
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        status, code, details = _validation_details(error)
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return error_response(status, code, summary or "invalid request", details)
+
+    @app.exception_handler(B2BError)
+    def _domain_error(error: B2BError) -> Response[str]:
+        headers = None
+        if isinstance(error, Throttled | Unavailable):
+            headers = {"Retry-After": str(error.retry_after_seconds)}
+        if error.status >= 500:
+            logger.warning("dependency unavailable", extra={"error_code": error.code})
+        return error_response(
+            error.status, error.code, error.message, [d.as_dict() for d in error.details], headers
+        )
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response[str]:
+        return error_response(404, "route_not_found", "no such route")

@@ -1,0 +1,185 @@
+"""Request and response bodies of the admin API (organizations and contracts)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+)
+
+from b2b.domain.model import MEMBERSHIP_TYPE_INPUTS, Contract, MembershipType, Organization
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("cannot be null")
+    return value
+
+
+def _membership(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in MEMBERSHIP_TYPE_INPUTS:
+        return MembershipType.parse(value)
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=5000)]
+OrgKey = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{1,30}$")]
+OrgKeyPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{0,20}$")]
+SsoId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+Price = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
+]
+MaxLearners = Annotated[int, Field(ge=1, le=10_000_000)]
+Membership = Annotated[
+    MembershipType,
+    BeforeValidator(_membership),
+    Field(description="auto | code | managed (aliases: sso → auto, non-sso → code)"),
+]
+ContractId = Annotated[int, Field(ge=1, le=2**53)]
+
+
+class StrictBody(BaseModel):
+    """Request bodies reject unknown fields, so a typo is an error rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- organizations ---------------------------------------------------------------------------
+
+class OrganizationCreate(StrictBody):
+    name: Name
+    org_key: OrgKey | None = Field(None, description="derived from the name when omitted")
+    org_key_prefix: OrgKeyPrefix = "UAI_"
+    sso_organization_id: SsoId | None = None
+    description: Text = ""
+
+
+class OrganizationPatch(StrictBody):
+    name: Name | None = None
+    org_key_prefix: OrgKeyPrefix | None = None
+    sso_organization_id: SsoId | None = None
+    description: Text | None = None
+
+    @field_validator("name", "org_key_prefix")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return _not_null(value)
+
+    def changes(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        if "description" in values and values["description"] is None:
+            values["description"] = ""
+        return values
+
+
+class OrganizationOut(BaseModel):
+    id: int
+    name: str
+    slug: str
+    org_key: str
+    org_key_prefix: str
+    sso_organization_id: str | None
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, org: Organization) -> OrganizationOut:
+        return cls.model_validate(org, from_attributes=True)
+
+
+class OrganizationPage(BaseModel):
+    items: list[OrganizationOut]
+    next_cursor: str | None
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+class ContractCreate(StrictBody):
+    organization_id: ContractId | None = None
+    organization_name: Name | None = None
+    create_organization: bool = False
+    name: Name
+    membership_type: Membership
+    description: Text = ""
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+    active: bool = True
+    max_learners: MaxLearners | None = None
+    price: Price | None = None
+    welcome_message: Text = ""
+
+
+
+class ContractPatch(StrictBody):
+    """Fields to change; ``null`` removes price, max_learners, start or end."""
+
+    name: Name | None = None
+    description: Text | None = None
+    membership_type: Membership | None = None
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+    active: bool | None = None
+    max_learners: MaxLearners | None = None
+    price: Price | None = None
+    welcome_message: Text | None = None
+
+    @field_validator("name", "membership_type", "active")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return _not_null(value)
+
+    def changes(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        for text in ("description", "welcome_message"):
+            if text in values and values[text] is None:
+                values[text] = ""
+        return values
+
+
+class ContractOut(BaseModel):
+    id: int
+    organization_id: int
+    name: str
+    slug: str
+    description: str
+    membership_type: MembershipType
+    start: datetime | None
+    end: datetime | None
+    active: bool
+    is_open: bool
+    max_learners: int | None
+    price: Price | None
+    welcome_message: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, contract: Contract, now: datetime) -> ContractOut:
+        data = {name: getattr(contract, name) for name in cls.model_fields if name != "is_open"}
+        return cls(**data, is_open=contract.is_open(now))
+
+
+class ContractPage(BaseModel):
+    items: list[ContractOut]
+    next_cursor: str | None

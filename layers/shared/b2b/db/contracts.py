@@ -1,0 +1,176 @@
+"""Contract repository: the contract item, its seat counter, and the two list indexes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from b2b.db import keys
+from b2b.db.counters import next_id
+from b2b.db.errors import cancellation_codes, translate_errors
+from b2b.db.models import ContractItem, OrganizationItem, SeatCounterItem
+from b2b.db.paging import decode_cursor, encode_cursor
+from b2b.domain.model import Contract, MembershipType, Page
+from b2b.errors import Conflict, NotFound
+
+
+def _to_domain(item: ContractItem) -> Contract:
+    return Contract(
+        id=int(item.contract_id),
+        organization_id=int(item.organization_id),
+        name=item.name,
+        slug=item.slug,
+        description=item.description,
+        membership_type=MembershipType(item.membership_type),
+        start=item.start,
+        end=item.end,
+        active=bool(item.active),
+        max_learners=int(item.max_learners) if item.max_learners is not None else None,
+        price=item.price,
+        welcome_message=item.welcome_message,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version or 0),
+    )
+
+
+def _item(contract: Contract) -> ContractItem:
+    return ContractItem(
+        pk=keys.contract_pk(contract.id),
+        sk=keys.CONTRACT_SK,
+        gsi1pk=keys.org_contracts_gsi1_pk(contract.organization_id),
+        gsi1sk=keys.contract_gsi_sk(contract.id),
+        gsi2pk=keys.CONTRACTS_GSI2_PK,
+        gsi2sk=keys.contract_gsi_sk(contract.id),
+        contract_id=contract.id,
+        organization_id=contract.organization_id,
+        name=contract.name,
+        slug=contract.slug,
+        description=contract.description,
+        membership_type=contract.membership_type.value,
+        start=contract.start,
+        end=contract.end,
+        active=contract.active,
+        max_learners=contract.max_learners,
+        price=contract.price,
+        welcome_message=contract.welcome_message,
+        created_at=contract.created_at,
+        updated_at=contract.updated_at,
+    )
+
+
+def create_contract(contract: Contract) -> Contract:
+    """Store a new contract and its seat counter, if its organization exists (one transaction).
+
+    ``contract.id`` is ignored: a fresh id comes from the counter. Raises :class:`NotFound` when the
+    organization does not exist (checked inside the transaction, not before it).
+    """
+    contract = replace(contract, id=next_id("contract"), version=1)
+    seats = SeatCounterItem(
+        pk=keys.contract_pk(contract.id),
+        sk=keys.SEATS_SK,
+        contract_id=contract.id,
+        taken=0,
+        cap=contract.max_learners,
+    )
+    org = OrganizationItem(pk=keys.org_pk(contract.organization_id), sk=keys.ORG_SK)
+    connection = ContractItem._get_connection().connection
+    try:
+        with TransactWrite(connection=connection) as tx:
+            tx.condition_check(OrganizationItem, org.pk, org.sk, condition=OrganizationItem.pk.exists())
+            tx.save(_item(contract), condition=ContractItem.pk.does_not_exist())
+            tx.save(seats, condition=SeatCounterItem.pk.does_not_exist())
+    except TransactWriteError as exc:
+        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+            raise NotFound(
+                f"organization {contract.organization_id} not found", code="organization_not_found"
+            ) from exc
+        with translate_errors():
+            raise
+    return contract
+
+
+def get_contract(contract_id: int) -> Contract:
+    """One GetItem by id."""
+    with translate_errors():
+        try:
+            return _to_domain(ContractItem.get(keys.contract_pk(contract_id), keys.CONTRACT_SK))
+        except DoesNotExist as exc:
+            raise NotFound(f"contract {contract_id} not found", code="contract_not_found") from exc
+
+
+def get_seats_taken(contract_id: int) -> int:
+    """Seats taken in a contract (one GetItem on its seat counter)."""
+    with translate_errors():
+        try:
+            item = SeatCounterItem.get(keys.contract_pk(contract_id), keys.SEATS_SK)
+        except DoesNotExist:
+            return 0
+    return int(item.taken)
+
+
+def update_contract(current: Contract, updated: Contract) -> Contract:
+    """Write the changed fields of ``updated`` if the contract is still at ``current.version``.
+
+    The seat counter's copy of the cap changes in the same transaction. Raises :class:`Conflict`
+    when someone else changed the contract first.
+    """
+    new = replace(updated, version=current.version + 1)
+    item = _item(new)
+    item.version = current.version
+    actions: list[Any] = []
+    for name in (
+        "name",
+        "description",
+        "membership_type",
+        "start",
+        "end",
+        "active",
+        "max_learners",
+        "price",
+        "welcome_message",
+        "updated_at",
+    ):
+        attribute = getattr(ContractItem, name)
+        value = getattr(item, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    connection = ContractItem._get_connection().connection
+    try:
+        with TransactWrite(connection=connection) as tx:
+            tx.update(item, actions=actions, condition=ContractItem.pk.exists())
+            if current.max_learners != new.max_learners:
+                seats = SeatCounterItem(pk=keys.contract_pk(new.id), sk=keys.SEATS_SK)
+                cap = SeatCounterItem.cap
+                tx.update(
+                    seats,
+                    actions=[cap.remove() if new.max_learners is None else cap.set(new.max_learners)],
+                )
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise Conflict(
+                f"contract {current.id} was changed by someone else; reload and retry",
+                code="version_conflict",
+            ) from exc
+        with translate_errors():
+            raise
+    return new
+
+
+def list_contracts(organization_id: int | None, limit: int, cursor: str | None) -> Page[Contract]:
+    """One Query per page: on gsi1 for one organization's contracts, on gsi2 for all contracts."""
+    with translate_errors():
+        if organization_id is None:
+            result = ContractItem.gsi2.query(
+                keys.CONTRACTS_GSI2_PK, limit=limit, last_evaluated_key=decode_cursor(cursor)
+            )
+        else:
+            result = ContractItem.gsi1.query(
+                keys.org_contracts_gsi1_pk(organization_id),
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor),
+            )
+        items = [_to_domain(item) for item in result]  # type: ignore[arg-type]
+    return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))

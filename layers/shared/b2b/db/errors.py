@@ -1,0 +1,51 @@
+"""Translation of DynamoDB failures into domain errors (one place, by error code, never by message)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+
+from b2b.errors import Conflict, InvalidInput, Unavailable
+
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def cancellation_codes(error: TransactWriteError) -> list[str | None]:
+    """Per-item reason codes of a cancelled transaction (None where that item was fine)."""
+    return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+
+
+def is_transaction_conflict(error: TransactWriteError) -> bool:
+    """True when a concurrent transaction touched the same items (worth retrying)."""
+    return "TransactionConflict" in cancellation_codes(error)
+
+
+@contextmanager
+def translate_errors(conflict_message: str = "the item changed or already exists") -> Iterator[None]:
+    """Re-raise PynamoDB failures as domain errors: conditions → 409, throttling → 503."""
+    try:
+        yield
+    except PynamoDBException as exc:
+        code = exc.cause_response_code
+        if code == CONDITION_FAILED or (
+            isinstance(exc, TransactWriteError) and CONDITION_FAILED.removesuffix("Exception") in cancellation_codes(exc)
+        ):
+            raise Conflict(conflict_message) from exc
+        if code in THROTTLING_CODES or (
+            isinstance(exc, TransactWriteError) and "ThrottlingError" in cancellation_codes(exc)
+        ):
+            raise Unavailable("the database is busy; retry shortly") from exc
+        if code == "ValidationException" and "ExclusiveStartKey" in (exc.cause_response_message or ""):
+            raise InvalidInput.for_field("cursor", "does not belong to this list") from exc
+        raise

@@ -1,0 +1,64 @@
+"""Key formats of the single table, in one place.
+
+Numeric ids in sort keys are zero-padded so lexical order is numeric order.
+"""
+
+from __future__ import annotations
+
+ID_WIDTH = 10
+
+
+def padded(number: int) -> str:
+    """Zero-pad an integer id for use in a sort key."""
+    return f"{number:0{ID_WIDTH}d}"
+
+
+# Organizations: one canonical item plus one alias item per unique attribute.
+ORG_SK = "ORG"
+ORGS_GSI1_PK = "ORGS"
+
+
+def org_pk(org_id: int) -> str:
+    return f"ORG#{org_id}"
+
+
+def org_slug_pk(slug: str) -> str:
+    return f"ORG_SLUG#{slug}"
+
+
+def org_key_pk(org_key: str) -> str:
+    return f"ORG_KEY#{org_key}"
+
+
+def org_sso_pk(sso_organization_id: str) -> str:
+    return f"ORG_SSO#{sso_organization_id}"
+
+
+def org_gsi1_sk(org_id: int) -> str:
+    return f"ORG#{padded(org_id)}"
+
+
+# Contracts: the contract item and its seat counter share the contract's partition.
+CONTRACT_SK = "CONTRACT"
+SEATS_SK = "SEATS"
+CONTRACTS_GSI2_PK = "CONTRACTS"
+
+
+def contract_pk(contract_id: int) -> str:
+    return f"CONTRACT#{contract_id}"
+
+
+def org_contracts_gsi1_pk(org_id: int) -> str:
+    return f"ORG#{org_id}#CONTRACTS"
+
+
+def contract_gsi_sk(contract_id: int) -> str:
+    return f"CONTRACT#{padded(contract_id)}"
+
+
+# Atomic counters for human-typeable integer ids.
+COUNTER_SK = "COUNTER"
+
+
+def counter_pk(name: str) -> str:
+    return f"COUNTER#{name}"

@@ -1,0 +1,174 @@
+"""Organization repository: canonical item plus alias items that make slug, key and SSO id unique."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from b2b.db import keys
+from b2b.db.counters import next_id
+from b2b.db.errors import cancellation_codes, is_transaction_conflict, translate_errors
+from b2b.db.models import OrganizationItem
+from b2b.db.paging import decode_cursor, encode_cursor
+from b2b.domain.model import Organization, Page
+from b2b.errors import Conflict, ErrorDetail, NotFound
+
+_TRANSACTION_ATTEMPTS = 3
+_UNIQUE_FIELDS = frozenset({"name", "org_key", "sso_organization_id"})
+
+
+def _alias_keys(org: Organization) -> list[tuple[str, str]]:
+    """(partition key, field it makes unique) for every alias item of ``org``."""
+    aliases = [(keys.org_slug_pk(org.slug), "name"), (keys.org_key_pk(org.org_key), "org_key")]
+    if org.sso_organization_id:
+        aliases.append((keys.org_sso_pk(org.sso_organization_id), "sso_organization_id"))
+    return aliases
+
+
+def _item(org: Organization, pk: str, *, canonical: bool) -> OrganizationItem:
+    item = OrganizationItem(
+        pk=pk,
+        sk=keys.ORG_SK,
+        org_id=org.id,
+        name=org.name,
+        slug=org.slug,
+        org_key=org.org_key,
+        org_key_prefix=org.org_key_prefix,
+        sso_organization_id=org.sso_organization_id,
+        description=org.description,
+        created_at=org.created_at,
+        updated_at=org.updated_at,
+        version=org.version,
+    )
+    if canonical:
+        item.gsi1pk = keys.ORGS_GSI1_PK
+        item.gsi1sk = keys.org_gsi1_sk(org.id)
+    return item
+
+
+def _to_domain(item: OrganizationItem) -> Organization:
+    return Organization(
+        id=int(item.org_id),
+        name=item.name,
+        slug=item.slug,
+        org_key=item.org_key,
+        org_key_prefix=item.org_key_prefix,
+        sso_organization_id=item.sso_organization_id,
+        description=item.description,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version),
+    )
+
+
+def _duplicate_error(fields: list[str]) -> Conflict:
+    return Conflict(
+        message="an organization with the same " + ", ".join(fields) + " already exists",
+        details=[ErrorDetail(f, "already taken by another organization") for f in fields],
+        code="duplicate",
+    )
+
+
+def _run_transaction(build: list[tuple[OrganizationItem, str, object]], fields: list[str]) -> None:
+    """Run a transaction of (item, operation, condition); a failed alias condition names its field."""
+    connection = OrganizationItem._get_connection().connection
+    for attempt in range(_TRANSACTION_ATTEMPTS):
+        try:
+            with TransactWrite(connection=connection) as tx:
+                for item, operation, condition in build:
+                    if operation == "save":
+                        tx.save(item, condition=condition)  # type: ignore[arg-type]
+                    else:
+                        tx.delete(item, condition=condition)  # type: ignore[arg-type]
+            return
+        except TransactWriteError as exc:
+            codes = cancellation_codes(exc)
+            if is_transaction_conflict(exc) and attempt + 1 < _TRANSACTION_ATTEMPTS:
+                continue
+            failed = [fields[i] for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+            duplicates = [f for f in failed if f in _UNIQUE_FIELDS]
+            if duplicates:
+                raise _duplicate_error(duplicates) from exc
+            if failed or is_transaction_conflict(exc):
+                raise Conflict("the organization was changed by someone else; reload and retry") from exc
+            with translate_errors():
+                raise
+
+
+def create_organization(org: Organization) -> Organization:
+    """Store a new organization (``org.id`` is ignored: a fresh id is taken from the counter).
+
+    Raises :class:`Conflict` naming the field when the slug, org key or SSO id is taken.
+    """
+    org = replace(org, id=next_id("organization"), version=1)
+    canonical = _item(org, keys.org_pk(org.id), canonical=True)
+    build: list[tuple[OrganizationItem, str, object]] = [
+        (canonical, "save", OrganizationItem.pk.does_not_exist())
+    ]
+    fields = [""]
+    for pk, field in _alias_keys(org):
+        build.append((_item(org, pk, canonical=False), "save", OrganizationItem.pk.does_not_exist()))
+        fields.append(field)
+    _run_transaction(build, fields)
+    return org
+
+
+def update_organization(current: Organization, updated: Organization) -> Organization:
+    """Write ``updated`` over ``current`` if nobody changed it meanwhile (version check)."""
+    new = replace(updated, version=current.version + 1)
+    belongs = OrganizationItem.org_id == current.id
+    build: list[tuple[OrganizationItem, str, object]] = [
+        (_item(new, keys.org_pk(new.id), canonical=True), "save", OrganizationItem.version == current.version)
+    ]
+    fields = ["version"]
+    old_aliases = dict(_alias_keys(current))
+    new_aliases = dict(_alias_keys(new))
+    for pk, field in new_aliases.items():
+        condition = belongs if pk in old_aliases else OrganizationItem.pk.does_not_exist()
+        build.append((_item(new, pk, canonical=False), "save", condition))
+        fields.append(field)
+    for pk in old_aliases.keys() - new_aliases.keys():
+        build.append((_item(current, pk, canonical=False), "delete", belongs))
+        fields.append("")
+    _run_transaction(build, fields)
+    return new
+
+
+def _get(pk: str, what: str) -> Organization:
+    with translate_errors():
+        try:
+            return _to_domain(OrganizationItem.get(pk, keys.ORG_SK))
+        except DoesNotExist as exc:
+            raise NotFound(f"organization {what} not found", code="organization_not_found") from exc
+
+
+def get_organization(org_id: int) -> Organization:
+    """One GetItem by id."""
+    return _get(keys.org_pk(org_id), str(org_id))
+
+
+def get_organization_by_slug(slug: str) -> Organization:
+    """One GetItem on the slug alias."""
+    return _get(keys.org_slug_pk(slug), f"with slug {slug!r}")
+
+
+def get_organization_by_key(org_key: str) -> Organization:
+    """One GetItem on the org-key alias."""
+    return _get(keys.org_key_pk(org_key), f"with key {org_key!r}")
+
+
+def get_organization_by_sso_id(sso_organization_id: str) -> Organization:
+    """One GetItem on the SSO-id alias."""
+    return _get(keys.org_sso_pk(sso_organization_id), f"with SSO id {sso_organization_id!r}")
+
+
+def list_organizations(limit: int, cursor: str | None) -> Page[Organization]:
+    """One Query on gsi1 per page, in id order."""
+    with translate_errors():
+        result = OrganizationItem.gsi1.query(
+            keys.ORGS_GSI1_PK, limit=limit, last_evaluated_key=decode_cursor(cursor)
+        )
+        items = [_to_domain(item) for item in result]  # type: ignore[arg-type]
+    return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))

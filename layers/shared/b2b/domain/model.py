@@ -1,0 +1,89 @@
+"""Plain domain types shared by the services and the data layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class MembershipType(StrEnum):
+    """How learners join a contract."""
+
+    AUTO = "auto"  # attached on SSO login (a code is still needed when the contract has a price)
+    CODE = "code"  # attached by redeeming an enrollment code
+    MANAGED = "managed"  # a code and an SSO login through the organization
+
+    @classmethod
+    def parse(cls, value: str) -> MembershipType:
+        """Accept the canonical names and the older aliases ``sso`` and ``non-sso``."""
+        normalized = value.strip().lower()
+        return cls(_MEMBERSHIP_ALIASES.get(normalized, normalized))
+
+
+_MEMBERSHIP_ALIASES = {"sso": "auto", "non-sso": "code", "non_sso": "code"}
+MEMBERSHIP_TYPE_INPUTS = ("auto", "code", "managed", "sso", "non-sso")
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: int
+    name: str
+    slug: str
+    org_key: str
+    org_key_prefix: str
+    sso_organization_id: str | None
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: int
+    organization_id: int
+    name: str
+    slug: str
+    description: str
+    membership_type: MembershipType
+    start: datetime | None
+    end: datetime | None
+    active: bool
+    max_learners: int | None
+    price: Decimal | None
+    welcome_message: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    def is_open(self, now: datetime) -> bool:
+        """Active and within ``start <= now < end`` (a missing bound is open on that side)."""
+        if not self.active:
+            return False
+        if self.start is not None and now < self.start:
+            return False
+        return not (self.end is not None and now >= self.end)
+
+    @property
+    def is_priced(self) -> bool:
+        return self.price is not None and self.price > 0
+
+    @property
+    def needs_codes(self) -> bool:
+        """Codes exist for code and managed contracts, and for any contract with a price."""
+        return self.membership_type is not MembershipType.AUTO or self.is_priced
+
+
+@dataclass(frozen=True)
+class Page[T]:
+    """One page of a list, with an opaque cursor for the next page (None on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None

@@ -1,0 +1,85 @@
+"""Organization rules: derived slug and org key, registration, lookup and changes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from slugify import slugify
+
+from b2b.db import organizations as repo
+from b2b.domain.model import Organization, Page, utcnow
+from b2b.errors import InvalidInput
+
+ORG_KEY_MAX_LENGTH = 30
+ORG_KEY_PATTERN = re.compile(r"^[A-Z0-9_]{1,30}$")
+DEFAULT_ORG_KEY_PREFIX = "UAI_"
+
+
+def slug_for(name: str) -> str:
+    """The URL slug an organization or contract name produces."""
+    return slugify(name, max_length=100)
+
+
+def derive_org_key(name: str) -> str:
+    """An org key from a name: upper-case letters, digits and single underscores, at most 30 chars."""
+    ascii_words = slugify(name, separator="_").upper()
+    key = re.sub(r"_+", "_", ascii_words).strip("_")[:ORG_KEY_MAX_LENGTH].rstrip("_")
+    if not key:
+        raise InvalidInput.for_field("org_key", "cannot be derived from the name; give one explicitly")
+    return key
+
+
+def register_organization(
+    *,
+    name: str,
+    org_key: str | None = None,
+    org_key_prefix: str = DEFAULT_ORG_KEY_PREFIX,
+    sso_organization_id: str | None = None,
+    description: str = "",
+) -> Organization:
+    """Create an organization; the slug, key and SSO id must be unused (enforced by DynamoDB)."""
+    slug = slug_for(name)
+    if not slug:
+        raise InvalidInput.for_field("name", "must contain at least one letter or digit")
+    now = utcnow()
+    return repo.create_organization(
+        Organization(
+            id=0,
+            name=name,
+            slug=slug,
+            org_key=org_key or derive_org_key(name),
+            org_key_prefix=org_key_prefix,
+            sso_organization_id=sso_organization_id,
+            description=description,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+    )
+
+
+def find_organization_by_name(name: str) -> Organization:
+    """Look an organization up by name (through the slug the name produces)."""
+    return repo.get_organization_by_slug(slug_for(name))
+
+
+def get_organization(org_id: int) -> Organization:
+    return repo.get_organization(org_id)
+
+
+def list_organizations(limit: int, cursor: str | None) -> Page[Organization]:
+    return repo.list_organizations(limit, cursor)
+
+
+def change_organization(org_id: int, changes: dict[str, Any]) -> Organization:
+    """Apply ``changes`` (name, description, org_key_prefix, sso_organization_id) to an organization.
+
+    The slug and the org key stay as created: run keys and URLs already use them.
+    """
+    current = repo.get_organization(org_id)
+    if not changes:
+        return current
+    updated = replace(current, **changes, updated_at=utcnow())
+    return repo.update_organization(current, updated)

@@ -1,0 +1,52 @@
+"""Messages the functions hand each other through SQS, and the one publisher for them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from b2b.observability import logger
+from b2b.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+
+class ReconcileRequest(BaseModel):
+    """Body of a message on the reconcile queue: bring this contract's codes in line with its rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contract_id: int
+    reason: Literal["contract_created", "contract_changed", "courseware_changed", "manual", "continuation"]
+    contract_version: int = 0
+    # Opaque position where a bounded run stopped; None starts from the beginning.
+    resume_from: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _sqs_client() -> SQSClient:
+    # Imported here so functions that never publish do not pay for boto3 at cold start.
+    import boto3  # noqa: PLC0415
+
+    return boto3.client("sqs", region_name=get_settings().aws_region)
+
+
+def request_reconcile(request: ReconcileRequest) -> None:
+    """Queue a reconciliation; one contract's messages share a FIFO group so they apply in order.
+
+    The deduplication id makes a retried publish of the same change a no-op for five minutes.
+    """
+    queue_url = get_settings().reconcile_queue_url
+    if not queue_url:
+        logger.warning("RECONCILE_QUEUE_URL is not set; reconciliation not queued", extra={"contract_id": request.contract_id})
+        return
+    dedup = f"{request.contract_id}-{request.reason}-v{request.contract_version}-{request.resume_from or ''}"
+    _sqs_client().send_message(
+        QueueUrl=queue_url,
+        MessageBody=request.model_dump_json(),
+        MessageGroupId=str(request.contract_id),
+        MessageDeduplicationId=dedup[:128],
+    )

@@ -1,0 +1,44 @@
+"""Environment settings, validated once per process.
+
+Every Lambda function and the local stack read their configuration through :func:`get_settings`;
+nothing else in the package reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration shared by every function (see the configuration table in README.md)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stage: Literal["local", "dev", "staging", "prod"] = Field("local", alias="STAGE")
+    aws_region: str = Field("us-east-1", alias="AWS_REGION")
+    table_name: str = Field("b2b-local", alias="TABLE_NAME")
+    reconcile_queue_url: str | None = Field(None, alias="RECONCILE_QUEUE_URL")
+
+    # Admin routes: the claim holding groups/roles and the group that grants admin rights.
+    # Cognito: "cognito:groups"; Keycloak: "realm_access.roles" (a dotted path into the claims).
+    admin_claim: str = Field("cognito:groups", alias="ADMIN_CLAIM")
+    admin_group: str = Field("admin", alias="ADMIN_GROUP")
+
+    # Page sizes for list endpoints.
+    default_page_size: int = Field(50, alias="DEFAULT_PAGE_SIZE", ge=1, le=1000)
+    max_page_size: int = Field(500, alias="MAX_PAGE_SIZE", ge=1, le=1000)
+
+    @property
+    def is_local(self) -> bool:
+        """True when running on the local stack."""
+        return self.stage == "local"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, validated on first use."""
+    return Settings()

@@ -1,0 +1,90 @@
+"""Starts and stops the whole local stack; used by `make run` and by the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from b2b_local.invoker import Invoker
+from b2b_local.poller import QueuePoller
+from b2b_local.resources import LocalResources, create_resources, function_environment
+from b2b_local.server import HttpApiGateway
+from b2b_local.template import TemplateModel, read_template
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    """moto server + resources from template.yaml + HTTP API + queue poller, all on 127.0.0.1."""
+
+    api_port: int = 3000
+    moto_port: int = 0
+    workers: int = 4
+    region: str = "us-east-1"
+    prefix: str = "b2b-local"
+    retry_delay: int = 1
+    template: TemplateModel = field(default_factory=read_template)
+
+    def __post_init__(self) -> None:
+        self.moto_port = self.moto_port or free_port()
+        self._moto: ThreadedMotoServer | None = None
+        self._http: BaseWSGIServer | None = None
+        self._invoker: Invoker | None = None
+        self.poller: QueuePoller | None = None
+        self.resources: LocalResources | None = None
+        self.environment: dict[str, str] = {}
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://{HOST}:{self.moto_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.api_port}"
+
+    def start(self) -> LocalStack:
+        self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
+        self._moto.start()
+        self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
+        self.environment = function_environment(self.template, self.resources)
+        # Worker processes inherit this environment, as Lambda functions get theirs.
+        os.environ.update(self.environment)
+        code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
+        self._invoker = Invoker(code_paths, self.workers)
+        gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
+        self._http = make_server(HOST, self.api_port, gateway, threaded=True)
+        self.api_port = self._http.server_port
+        threading.Thread(target=self._http.serve_forever, daemon=True, name="http-api").start()
+        self.poller = QueuePoller(
+            self.template.subscriptions, self.template.functions, self.resources, self._invoker, self.retry_delay
+        )
+        self.poller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.poller:
+            self.poller.stop()
+        if self._http:
+            self._http.shutdown()
+        if self._invoker:
+            self._invoker.shutdown()
+        if self._moto:
+            self._moto.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

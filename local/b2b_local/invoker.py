@@ -35,7 +35,11 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _worker_init(code_paths: list[str]) -> None:
+def _worker_init(code_paths: list[str], environment: dict[str, str]) -> None:
+    # Like a Lambda execution environment: the function's variables, its code on the path.
+    import os  # noqa: PLC0415
+
+    os.environ.update(environment)
     for path in code_paths:
         if path not in sys.path:
             sys.path.insert(0, path)
@@ -51,12 +55,12 @@ def _invoke(function_name: str, handler: str, timeout: int, event: dict[str, Any
 class Invoker:
     """A pool of worker processes, shared by every function of the template."""
 
-    def __init__(self, code_paths: list[str], workers: int) -> None:
+    def __init__(self, code_paths: list[str], environment: dict[str, str], workers: int) -> None:
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(code_paths,),
+            initargs=(code_paths, environment),
         )
 
     def submit(self, function_name: str, handler: str, timeout: int, event: dict[str, Any]) -> Future[Any]:

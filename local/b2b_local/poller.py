@@ -64,7 +64,13 @@ class QueuePoller:
         self._retry_delay = retry_delay
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._sqs = boto3.client("sqs", endpoint_url=resources.endpoint_url, region_name=resources.region)
+        self._sqs = boto3.client(
+            "sqs",
+            endpoint_url=resources.endpoint_url,
+            region_name=resources.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         self.busy = 0
         self._lock = threading.Lock()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -31,6 +30,8 @@ class LocalStack:
 
     api_port: int = 3000
     moto_port: int = 0
+    # An already running moto server to use instead of starting one (the test suite shares its own).
+    external_moto_url: str | None = None
     workers: int = 4
     region: str = "us-east-1"
     prefix: str = "b2b-local"
@@ -48,21 +49,20 @@ class LocalStack:
 
     @property
     def moto_url(self) -> str:
-        return f"http://{HOST}:{self.moto_port}"
+        return self.external_moto_url or f"http://{HOST}:{self.moto_port}"
 
     @property
     def api_url(self) -> str:
         return f"http://{HOST}:{self.api_port}"
 
     def start(self) -> LocalStack:
-        self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
-        self._moto.start()
+        if self.external_moto_url is None:
+            self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
+            self._moto.start()
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
         self.environment = function_environment(self.template, self.resources)
-        # Worker processes inherit this environment, as Lambda functions get theirs.
-        os.environ.update(self.environment)
         code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
-        self._invoker = Invoker(code_paths, self.workers)
+        self._invoker = Invoker(code_paths, self.environment, self.workers)
         gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
         self._http = make_server(HOST, self.api_port, gateway, threaded=True)
         self.api_port = self._http.server_port

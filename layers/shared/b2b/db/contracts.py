@@ -163,14 +163,12 @@ def list_contracts(organization_id: int | None, limit: int, cursor: str | None) 
     """One Query per page: on gsi1 for one organization's contracts, on gsi2 for all contracts."""
     with translate_errors():
         if organization_id is None:
-            result = ContractItem.gsi2.query(
-                keys.CONTRACTS_GSI2_PK, limit=limit, last_evaluated_key=decode_cursor(cursor)
-            )
+            partition = keys.CONTRACTS_GSI2_PK
+            start = decode_cursor(cursor, ("gsi2pk", partition))
+            result = ContractItem.gsi2.query(partition, limit=limit, last_evaluated_key=start)
         else:
-            result = ContractItem.gsi1.query(
-                keys.org_contracts_gsi1_pk(organization_id),
-                limit=limit,
-                last_evaluated_key=decode_cursor(cursor),
-            )
+            partition = keys.org_contracts_gsi1_pk(organization_id)
+            start = decode_cursor(cursor, ("gsi1pk", partition))
+            result = ContractItem.gsi1.query(partition, limit=limit, last_evaluated_key=start)
         items = [_to_domain(item) for item in result]  # type: ignore[arg-type]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))

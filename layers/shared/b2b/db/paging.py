@@ -22,8 +22,14 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """Turn a cursor back into an ExclusiveStartKey; raises :class:`InvalidInput` for a bad one."""
+_KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+
+
+def decode_cursor(cursor: str | None, partition: tuple[str, str]) -> dict[str, Any] | None:
+    """Turn a cursor back into an ExclusiveStartKey for the query on ``partition`` (attribute, value).
+
+    A cursor that does not decode, or that belongs to another list, raises :class:`InvalidInput`.
+    """
     if not cursor:
         return None
     try:
@@ -32,7 +38,11 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput.for_field("cursor", "is not a cursor returned by this API") from exc
     if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, dict) and len(v) == 1 for k, v in value.items()
+        k in _KEY_ATTRIBUTES and isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
+        for k, v in value.items()
     ):
         raise InvalidInput.for_field("cursor", "is not a cursor returned by this API")
+    attribute, expected = partition
+    if value.get(attribute) != {"S": expected} or not {"pk", "sk"} <= value.keys():
+        raise InvalidInput.for_field("cursor", "belongs to another list")
     return value

@@ -8,6 +8,7 @@ from typing import Any
 from pynamodb.attributes import Attribute, DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.connection import TableConnection
 from pynamodb.models import Model
 
 from b2b.settings import get_settings
@@ -69,6 +70,14 @@ class TableItem(Model):
 
     gsi1 = Gsi1()
     gsi2 = Gsi2()
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # PynamoDB keeps one connection per model class; every entity shares the base's, so a cold
+        # start creates a single botocore client and request hooks see every call.
+        if cls is not TableItem:
+            return TableItem._get_connection()
+        return super()._get_connection()
 
 
 def dynamodb_client() -> Any:

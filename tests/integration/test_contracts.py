@@ -1,0 +1,117 @@
+"""Contracts against DynamoDB and SQS (moto server)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import boto3
+import pytest
+
+from b2b.db import contracts as repo
+from b2b.domain import contracts, organizations
+from b2b.domain.model import MembershipType
+from b2b.errors import Conflict, InvalidInput, NotFound
+
+
+@pytest.fixture
+def org(unique):
+    return organizations.register_organization(name=f"Contract Org {unique}")
+
+
+def _drain(resources) -> list[dict]:
+    sqs = boto3.client("sqs", endpoint_url=resources.endpoint_url, region_name="us-east-1")
+    url = resources.queue_urls["ReconcileQueue"]
+    bodies = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return bodies
+        for m in messages:
+            bodies.append({"body": json.loads(m["Body"]), "group": m["Attributes"]["MessageGroupId"]})
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def test_create_costs_two_requests_and_get_one(org, ddb_requests):
+    contract = contracts.create_contract(
+        organization_id=org.id, name="Capped", membership_type=MembershipType.CODE, max_learners=200, price=Decimal("9.99")
+    )
+    assert ddb_requests.calls == ["UpdateItem", "TransactWriteItems"]
+
+    ddb_requests.reset()
+    stored = contracts.get_contract(contract.id)
+    assert ddb_requests.calls == ["GetItem"]
+    assert stored == contract
+    assert repo.get_seats_taken(contract.id) == 0
+
+
+def test_create_for_a_missing_organization_writes_nothing():
+    with pytest.raises(NotFound):
+        contracts.create_contract(organization_id=9_999_999, name="Orphan", membership_type=MembershipType.AUTO)
+
+
+def test_create_by_name_can_create_the_organization(unique):
+    with pytest.raises(NotFound):
+        contracts.resolve_organization_id(None, f"New Org {unique}", create_organization=False)
+    org_id = contracts.resolve_organization_id(None, f"New Org {unique}", create_organization=True)
+    assert organizations.get_organization(org_id).name == f"New Org {unique}"
+    # A second call finds the same organization instead of creating another.
+    assert contracts.resolve_organization_id(None, f"New Org {unique}", create_organization=True) == org_id
+
+
+def test_patch_sets_and_removes_and_bumps_the_version(org):
+    contract = contracts.create_contract(
+        organization_id=org.id, name="Patchable", membership_type=MembershipType.CODE, max_learners=10, price=Decimal(5)
+    )
+    end = datetime(2031, 1, 1, tzinfo=UTC)
+    changed = contracts.change_contract(contract.id, {"max_learners": None, "price": None, "end": end})
+    assert (changed.max_learners, changed.price, changed.end, changed.version) == (None, None, end, 2)
+    assert contracts.get_contract(contract.id) == changed
+
+
+def test_stale_if_match_is_a_conflict_and_changes_nothing(org):
+    contract = contracts.create_contract(organization_id=org.id, name="Locked", membership_type=MembershipType.AUTO)
+    contracts.change_contract(contract.id, {"name": "Locked v2"})
+    with pytest.raises(Conflict):
+        contracts.change_contract(contract.id, {"name": "stale"}, expected_version=1)
+    assert contracts.get_contract(contract.id).name == "Locked v2"
+
+
+def test_end_before_start_is_refused_naming_end(org):
+    contract = contracts.create_contract(
+        organization_id=org.id, name="Dated", membership_type=MembershipType.AUTO, start=datetime(2030, 1, 1, tzinfo=UTC)
+    )
+    with pytest.raises(InvalidInput) as error:
+        contracts.change_contract(contract.id, {"end": datetime(2029, 1, 1, tzinfo=UTC)})
+    assert error.value.details[0].field == "end"
+
+
+def test_every_change_queues_a_reconcile_in_the_contract_group(org, resources):
+    _drain(resources)
+    contract = contracts.create_contract(organization_id=org.id, name="Queued", membership_type=MembershipType.CODE)
+    contracts.change_contract(contract.id, {"max_learners": 5})
+    contracts.deactivate_contract(contract.id)
+
+    messages = [m for m in _drain(resources) if m["body"]["contract_id"] == contract.id]
+    assert [m["body"]["reason"] for m in messages] == ["contract_created", "contract_changed", "contract_changed"]
+    assert [m["body"]["contract_version"] for m in messages] == [1, 2, 3]
+    assert {m["group"] for m in messages} == {str(contract.id)}
+
+
+def test_contracts_of_an_org_is_one_query_per_page(org, ddb_requests):
+    for i in range(3):
+        contracts.create_contract(organization_id=org.id, name=f"C{i}", membership_type=MembershipType.AUTO)
+    ddb_requests.reset()
+    first = contracts.list_contracts(org.id, 2, None)
+    assert ddb_requests.calls == ["Query"]
+    second = contracts.list_contracts(org.id, 2, first.next_cursor)
+    assert [c.name for c in first.items + second.items] == ["C0", "C1", "C2"]
+
+
+def test_deactivate_keeps_the_contract(org):
+    contract = contracts.create_contract(organization_id=org.id, name="Soft", membership_type=MembershipType.AUTO)
+    contracts.deactivate_contract(contract.id)
+    stored = contracts.get_contract(contract.id)
+    assert stored.active is False
+    assert stored.is_open(datetime.now(UTC)) is False

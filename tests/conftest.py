@@ -6,6 +6,7 @@ its settings once) and stops in ``pytest_unconfigure``.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,20 +14,18 @@ from typing import Any
 
 import pytest
 
-_moto: Any = None
-
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _moto
-    from moto.server import ThreadedMotoServer
-
     from b2b_local.resources import create_resources, function_environment
     from b2b_local.stack import free_port
     from b2b_local.template import read_template
+    from moto.server import ThreadedMotoServer
 
     port = free_port()
-    _moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    _moto.start()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    config.b2b_moto = moto  # type: ignore[attr-defined]
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     template = read_template()
     resources = create_resources(template, f"http://127.0.0.1:{port}", "us-east-1", "b2b-test")
     os.environ.update(function_environment(template, resources))
@@ -36,8 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _moto is not None:
-        _moto.stop()
+    moto = getattr(config, "b2b_moto", None)
+    if moto is not None:
+        moto.stop()
 
 
 @pytest.fixture(scope="session")

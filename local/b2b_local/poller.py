@@ -76,7 +76,9 @@ class QueuePoller:
 
     def start(self) -> None:
         for subscription in self._subscriptions:
-            thread = threading.Thread(target=self._run, args=(subscription,), daemon=True, name=subscription.queue)
+            thread = threading.Thread(
+                target=self._run, args=(subscription,), daemon=True, name=subscription.queue
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -104,20 +106,28 @@ class QueuePoller:
                 continue
             if not received:
                 continue
+            batch: list[dict[str, Any]] = [dict(m) for m in received]
             with self._lock:
                 self.busy += 1
             try:
-                self._deliver(subscription, spec, url, arn, received)
+                self._deliver(subscription, spec, url, arn, batch)
             finally:
                 with self._lock:
                     self.busy -= 1
 
     def _deliver(
-        self, subscription: QueueSubscription, spec: FunctionSpec, url: str, arn: str, batch: list[dict[str, Any]]
+        self,
+        subscription: QueueSubscription,
+        spec: FunctionSpec,
+        url: str,
+        arn: str,
+        batch: list[dict[str, Any]],
     ) -> None:
         failed: set[str] = set()
         try:
-            result = self._invoker.invoke(spec.name, spec.handler, spec.timeout, sqs_event(batch, arn, self._resources.region))
+            result = self._invoker.invoke(
+                spec.name, spec.handler, spec.timeout, sqs_event(batch, arn, self._resources.region)
+            )
             if subscription.report_failures and isinstance(result, dict):
                 failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         except Exception:
@@ -144,4 +154,7 @@ class QueuePoller:
             QueueUrl=self._resources.queue_urls[logical],
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return attributes["ApproximateNumberOfMessages"] == "0" and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+        return (
+            attributes["ApproximateNumberOfMessages"] == "0"
+            and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+        )

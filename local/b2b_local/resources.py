@@ -99,9 +99,12 @@ def create_resources(template: TemplateModel, endpoint_url: str, region: str, pr
         if redrive:
             target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": resources.queue_arns[target], "maxReceiveCount": redrive["maxReceiveCount"]}
+                {
+                    "deadLetterTargetArn": resources.queue_arns[target],
+                    "maxReceiveCount": redrive["maxReceiveCount"],
+                }
             )
-        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         resources.queue_urls[logical] = url
         resources.queue_arns[logical] = arn

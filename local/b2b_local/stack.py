@@ -68,7 +68,11 @@ class LocalStack:
         self.api_port = self._http.server_port
         threading.Thread(target=self._http.serve_forever, daemon=True, name="http-api").start()
         self.poller = QueuePoller(
-            self.template.subscriptions, self.template.functions, self.resources, self._invoker, self.retry_delay
+            self.template.subscriptions,
+            self.template.functions,
+            self.resources,
+            self._invoker,
+            self.retry_delay,
         )
         self.poller.start()
         return self

@@ -37,7 +37,8 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     """Parse a SAM/CloudFormation template, keeping intrinsic functions as dicts."""
     with path.open() as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+        document: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    return document
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from admin_api.handler import lambda_handler
+
 from tests.factories import admin_claims, call, generate_api_gw_event, learner_claims
 
 
@@ -21,7 +21,9 @@ def org_id(unique) -> int:
 
 @pytest.fixture
 def contract_id(org_id) -> int:
-    result = admin("POST", "/v1/contracts", {"organization_id": org_id, "name": "Api", "membership_type": "code"})
+    result = admin(
+        "POST", "/v1/contracts", {"organization_id": org_id, "name": "Api", "membership_type": "code"}
+    )
     assert result.status == 201
     return result.body["id"]
 
@@ -48,7 +50,9 @@ def test_keycloak_roles_claim_grants_admin(monkeypatch):
 
 def test_seed_alias_sso_becomes_auto_and_price_is_a_two_decimal_string(org_id):
     result = admin(
-        "POST", "/v1/contracts", {"organization_id": org_id, "name": "Alias", "membership_type": "sso", "price": 12.5}
+        "POST",
+        "/v1/contracts",
+        {"organization_id": org_id, "name": "Alias", "membership_type": "sso", "price": 12.5},
     )
     assert result.status == 201
     assert result.body["membership_type"] == "auto"
@@ -57,12 +61,21 @@ def test_seed_alias_sso_becomes_auto_and_price_is_a_two_decimal_string(org_id):
 
 
 def test_create_by_organization_name(unique):
-    missing = admin("POST", "/v1/contracts", {"organization_name": f"Nobody {unique}", "name": "X", "membership_type": "code"})
+    missing = admin(
+        "POST",
+        "/v1/contracts",
+        {"organization_name": f"Nobody {unique}", "name": "X", "membership_type": "code"},
+    )
     assert (missing.status, missing.body["error"]["code"]) == (404, "organization_not_found")
     created = admin(
         "POST",
         "/v1/contracts",
-        {"organization_name": f"Somebody {unique}", "create_organization": True, "name": "X", "membership_type": "code"},
+        {
+            "organization_name": f"Somebody {unique}",
+            "create_organization": True,
+            "name": "X",
+            "membership_type": "code",
+        },
     )
     assert created.status == 201
 
@@ -99,21 +112,93 @@ MALFORMED = [
     ("PATCH", "/v1/organizations/{org}", {"name": None}, 422, "name"),
     ("PATCH", "/v1/organizations/{org}", {"org_key": "NEW"}, 422, "org_key"),
     ("POST", "/v1/contracts", {"organization_id": "{org}", "membership_type": "code"}, 422, "name"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "vip"}, 422, "membership_type"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "code", "max_learners": 0}, 422, "max_learners"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "code", "price": -1}, 422, "price"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "code", "price": "1.234"}, 422, "price"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "code", "price": "NaN"}, 422, "price"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "code", "start": "2030-01-02T00:00:00Z", "end": "2030-01-01T00:00:00Z"}, 422, "end"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "code", "start": "not a date"}, 422, "start"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "name": "C", "membership_type": "code", "seats": 3}, 422, "seats"),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "name": "C", "membership_type": "vip"},
+        422,
+        "membership_type",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "name": "C", "membership_type": "code", "max_learners": 0},
+        422,
+        "max_learners",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "name": "C", "membership_type": "code", "price": -1},
+        422,
+        "price",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "name": "C", "membership_type": "code", "price": "1.234"},
+        422,
+        "price",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "name": "C", "membership_type": "code", "price": "NaN"},
+        422,
+        "price",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {
+            "organization_id": "{org}",
+            "name": "C",
+            "membership_type": "code",
+            "start": "2030-01-02T00:00:00Z",
+            "end": "2030-01-01T00:00:00Z",
+        },
+        422,
+        "end",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "name": "C", "membership_type": "code", "start": "not a date"},
+        422,
+        "start",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "name": "C", "membership_type": "code", "seats": 3},
+        422,
+        "seats",
+    ),
     ("POST", "/v1/contracts", {"name": "C", "membership_type": "code"}, 422, "organization_id"),
-    ("POST", "/v1/contracts", {"organization_id": "{org}", "organization_name": "Both", "name": "C", "membership_type": "code"}, 422, "organization_name"),
-    ("POST", "/v1/contracts", {"organization_id": -4, "name": "C", "membership_type": "code"}, 422, "organization_id"),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": "{org}", "organization_name": "Both", "name": "C", "membership_type": "code"},
+        422,
+        "organization_name",
+    ),
+    (
+        "POST",
+        "/v1/contracts",
+        {"organization_id": -4, "name": "C", "membership_type": "code"},
+        422,
+        "organization_id",
+    ),
     ("PATCH", "/v1/contracts/{contract}", {"active": None}, 422, "active"),
     ("PATCH", "/v1/contracts/{contract}", {"membership_type": None}, 422, "membership_type"),
     ("PATCH", "/v1/contracts/{contract}", {"max_learners": -5}, 422, "max_learners"),
-    ("PATCH", "/v1/contracts/{contract}", {"end": "2000-01-01T00:00:00Z", "start": "2001-01-01T00:00:00Z"}, 422, "end"),
+    (
+        "PATCH",
+        "/v1/contracts/{contract}",
+        {"end": "2000-01-01T00:00:00Z", "start": "2001-01-01T00:00:00Z"},
+        422,
+        "end",
+    ),
     ("GET", "/v1/contracts/abc", None, 422, "contract_id"),
     ("GET", "/v1/contracts/0", None, 422, "contract_id"),
 ]
@@ -137,7 +222,10 @@ def test_unparseable_bodies_are_4xx(raw):
 
 
 def test_bad_cursor_and_limit_are_422():
-    assert admin("GET", "/v1/contracts", query={"cursor": "%%%"}).body["error"]["details"][0]["field"] == "cursor"
+    assert (
+        admin("GET", "/v1/contracts", query={"cursor": "%%%"}).body["error"]["details"][0]["field"]
+        == "cursor"
+    )
     assert admin("GET", "/v1/contracts", query={"limit": "0"}).body["error"]["details"][0]["field"] == "limit"
     forged = admin("GET", "/v1/contracts", query={"cursor": "eyJwayI6eyJTIjoiWCJ9fQ"})
     assert forged.status in (400, 422)

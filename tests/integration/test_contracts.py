@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import boto3
 import pytest
-
 from b2b.db import contracts as repo
 from b2b.domain import contracts, organizations
 from b2b.domain.model import MembershipType
@@ -25,7 +24,9 @@ def _drain(resources) -> list[dict]:
     url = resources.queue_urls["ReconcileQueue"]
     bodies = []
     while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
+            "Messages", []
+        )
         if not messages:
             return bodies
         for m in messages:
@@ -35,7 +36,11 @@ def _drain(resources) -> list[dict]:
 
 def test_create_costs_two_requests_and_get_one(org, ddb_requests):
     contract = contracts.create_contract(
-        organization_id=org.id, name="Capped", membership_type=MembershipType.CODE, max_learners=200, price=Decimal("9.99")
+        organization_id=org.id,
+        name="Capped",
+        membership_type=MembershipType.CODE,
+        max_learners=200,
+        price=Decimal("9.99"),
     )
     assert ddb_requests.calls == ["UpdateItem", "TransactWriteItems"]
 
@@ -48,7 +53,9 @@ def test_create_costs_two_requests_and_get_one(org, ddb_requests):
 
 def test_create_for_a_missing_organization_writes_nothing():
     with pytest.raises(NotFound):
-        contracts.create_contract(organization_id=9_999_999, name="Orphan", membership_type=MembershipType.AUTO)
+        contracts.create_contract(
+            organization_id=9_999_999, name="Orphan", membership_type=MembershipType.AUTO
+        )
 
 
 def test_create_by_name_can_create_the_organization(unique):
@@ -62,7 +69,11 @@ def test_create_by_name_can_create_the_organization(unique):
 
 def test_patch_sets_and_removes_and_bumps_the_version(org):
     contract = contracts.create_contract(
-        organization_id=org.id, name="Patchable", membership_type=MembershipType.CODE, max_learners=10, price=Decimal(5)
+        organization_id=org.id,
+        name="Patchable",
+        membership_type=MembershipType.CODE,
+        max_learners=10,
+        price=Decimal(5),
     )
     end = datetime(2031, 1, 1, tzinfo=UTC)
     changed = contracts.change_contract(contract.id, {"max_learners": None, "price": None, "end": end})
@@ -71,7 +82,9 @@ def test_patch_sets_and_removes_and_bumps_the_version(org):
 
 
 def test_stale_if_match_is_a_conflict_and_changes_nothing(org):
-    contract = contracts.create_contract(organization_id=org.id, name="Locked", membership_type=MembershipType.AUTO)
+    contract = contracts.create_contract(
+        organization_id=org.id, name="Locked", membership_type=MembershipType.AUTO
+    )
     contracts.change_contract(contract.id, {"name": "Locked v2"})
     with pytest.raises(Conflict):
         contracts.change_contract(contract.id, {"name": "stale"}, expected_version=1)
@@ -80,7 +93,10 @@ def test_stale_if_match_is_a_conflict_and_changes_nothing(org):
 
 def test_end_before_start_is_refused_naming_end(org):
     contract = contracts.create_contract(
-        organization_id=org.id, name="Dated", membership_type=MembershipType.AUTO, start=datetime(2030, 1, 1, tzinfo=UTC)
+        organization_id=org.id,
+        name="Dated",
+        membership_type=MembershipType.AUTO,
+        start=datetime(2030, 1, 1, tzinfo=UTC),
     )
     with pytest.raises(InvalidInput) as error:
         contracts.change_contract(contract.id, {"end": datetime(2029, 1, 1, tzinfo=UTC)})
@@ -89,12 +105,18 @@ def test_end_before_start_is_refused_naming_end(org):
 
 def test_every_change_queues_a_reconcile_in_the_contract_group(org, resources):
     _drain(resources)
-    contract = contracts.create_contract(organization_id=org.id, name="Queued", membership_type=MembershipType.CODE)
+    contract = contracts.create_contract(
+        organization_id=org.id, name="Queued", membership_type=MembershipType.CODE
+    )
     contracts.change_contract(contract.id, {"max_learners": 5})
     contracts.deactivate_contract(contract.id)
 
     messages = [m for m in _drain(resources) if m["body"]["contract_id"] == contract.id]
-    assert [m["body"]["reason"] for m in messages] == ["contract_created", "contract_changed", "contract_changed"]
+    assert [m["body"]["reason"] for m in messages] == [
+        "contract_created",
+        "contract_changed",
+        "contract_changed",
+    ]
     assert [m["body"]["contract_version"] for m in messages] == [1, 2, 3]
     assert {m["group"] for m in messages} == {str(contract.id)}
 
@@ -110,7 +132,9 @@ def test_contracts_of_an_org_is_one_query_per_page(org, ddb_requests):
 
 
 def test_deactivate_keeps_the_contract(org):
-    contract = contracts.create_contract(organization_id=org.id, name="Soft", membership_type=MembershipType.AUTO)
+    contract = contracts.create_contract(
+        organization_id=org.id, name="Soft", membership_type=MembershipType.AUTO
+    )
     contracts.deactivate_contract(contract.id)
     stored = contracts.get_contract(contract.id)
     assert stored.active is False

@@ -5,7 +5,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from b2b.db import organizations as repo
 from b2b.domain import organizations
 from b2b.errors import Conflict, NotFound
@@ -13,7 +12,9 @@ from b2b.errors import Conflict, NotFound
 
 def test_create_derives_slug_and_key_and_every_lookup_is_one_get(unique, ddb_requests):
     # Given a new organization with an SSO id
-    org = organizations.register_organization(name=f"Univ {unique} of Tests", sso_organization_id=f"sso-{unique}")
+    org = organizations.register_organization(
+        name=f"Univ {unique} of Tests", sso_organization_id=f"sso-{unique}"
+    )
     assert org.slug == f"univ-{unique.lower()}-of-tests"
     assert org.org_key == f"UNIV_{unique}_OF_TESTS"
     assert org.org_key_prefix == "UAI_"
@@ -63,7 +64,9 @@ def test_twenty_concurrent_creates_of_one_name_make_one_organization(unique):
 def test_changing_the_sso_id_moves_its_alias(unique):
     org = organizations.register_organization(name=f"Moving {unique}", sso_organization_id=f"old-{unique}")
 
-    changed = organizations.change_organization(org.id, {"sso_organization_id": f"new-{unique}", "description": "d"})
+    changed = organizations.change_organization(
+        org.id, {"sso_organization_id": f"new-{unique}", "description": "d"}
+    )
 
     assert changed.version == org.version + 1
     assert repo.get_organization_by_sso_id(f"new-{unique}").description == "d"

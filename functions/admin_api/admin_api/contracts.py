@@ -7,7 +7,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
 from b2b.api.resolver import PageCursor, PageLimit, page_size
 from b2b.api.schemas import ContractCreate, ContractOut, ContractPage, ContractPatch
 from b2b.domain import contracts

@@ -6,11 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from admin_api import contracts, organizations, system
 from b2b.api.auth import require_admin
 from b2b.api.resolver import build_resolver
 from b2b.observability import logger, metrics, tracer
+
+from admin_api import contracts, organizations, system
 
 app = build_resolver()
 app.include_router(system.router)

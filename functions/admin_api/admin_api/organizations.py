@@ -7,7 +7,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
 from b2b.api.resolver import PageCursor, PageLimit, page_size
 from b2b.api.schemas import OrganizationCreate, OrganizationOut, OrganizationPage, OrganizationPatch
 from b2b.domain import organizations
@@ -42,7 +41,5 @@ def get_organization(org_id: OrgId) -> OrganizationOut:
 
 
 @router.patch("/v1/organizations/<org_id>", tags=["organizations"])
-def patch_organization(
-    org_id: OrgId, payload: Annotated[OrganizationPatch, Body()]
-) -> OrganizationOut:
+def patch_organization(org_id: OrgId, payload: Annotated[OrganizationPatch, Body()]) -> OrganizationOut:
     return OrganizationOut.of(organizations.change_organization(org_id, payload.changes()))

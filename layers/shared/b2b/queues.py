@@ -41,7 +41,10 @@ def request_reconcile(request: ReconcileRequest) -> None:
     """
     queue_url = get_settings().reconcile_queue_url
     if not queue_url:
-        logger.warning("RECONCILE_QUEUE_URL is not set; reconciliation not queued", extra={"contract_id": request.contract_id})
+        logger.warning(
+            "RECONCILE_QUEUE_URL is not set; reconciliation not queued",
+            extra={"contract_id": request.contract_id},
+        )
         return
     dedup = f"{request.contract_id}-{request.reason}-v{request.contract_version}-{request.resume_from or ''}"
     _sqs_client().send_message(

@@ -62,9 +62,9 @@ def claim_values(claims: dict[str, Any], path: str) -> list[str]:
 
 def principal_from_event(event: dict[str, Any]) -> Principal:
     """Read the caller from ``requestContext.authorizer.jwt.claims``; 401 when absent."""
-    claims = (
-        ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}
-    ).get("claims") or {}
+    claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get(
+        "claims"
+    ) or {}
     user_id = claims.get("sub")
     if not user_id:
         raise Unauthorized("a valid bearer token is required")
@@ -75,7 +75,9 @@ def current_principal(app: APIGatewayHttpResolver) -> Principal:
     return principal_from_event(app.current_event.raw_event)
 
 
-def require_admin(public_paths: frozenset[str]) -> Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]:
+def require_admin(
+    public_paths: frozenset[str],
+) -> Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]:
     """Middleware: every route except ``public_paths`` needs a token carrying the admin group."""
 
     def middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:

@@ -34,10 +34,13 @@ class ErrorResponse(BaseModel):
 
 
 def error_response(
-    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
-    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or []))  # type: ignore[arg-type]
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or []))
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,

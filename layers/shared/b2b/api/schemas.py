@@ -64,6 +64,7 @@ class StrictBody(BaseModel):
 
 # --- organizations ---------------------------------------------------------------------------
 
+
 class OrganizationCreate(StrictBody):
     name: Name
     org_key: OrgKey | None = Field(None, description="derived from the name when omitted")
@@ -114,6 +115,7 @@ class OrganizationPage(BaseModel):
 
 # --- contracts -------------------------------------------------------------------------------
 
+
 class ContractCreate(StrictBody):
     organization_id: ContractId | None = None
     organization_name: Name | None = None
@@ -127,7 +129,6 @@ class ContractCreate(StrictBody):
     max_learners: MaxLearners | None = None
     price: Price | None = None
     welcome_message: Text = ""
-
 
 
 class ContractPatch(StrictBody):

@@ -20,10 +20,9 @@ def next_id(name: str) -> int:
             keys.counter_pk(name),
             range_key=keys.COUNTER_SK,
             actions=[
-                CounterItem.entity.set(CounterItem),  # type: ignore[arg-type]
+                CounterItem.entity.set(CounterItem),
                 CounterItem.value.add(1),
             ],
             return_values=UPDATED_NEW,
         )
     return int(response["Attributes"]["value"]["N"])
-

@@ -39,7 +39,8 @@ def translate_errors(conflict_message: str = "the item changed or already exists
     except PynamoDBException as exc:
         code = exc.cause_response_code
         if code == CONDITION_FAILED or (
-            isinstance(exc, TransactWriteError) and CONDITION_FAILED.removesuffix("Exception") in cancellation_codes(exc)
+            isinstance(exc, TransactWriteError)
+            and CONDITION_FAILED.removesuffix("Exception") in cancellation_codes(exc)
         ):
             raise Conflict(conflict_message) from exc
         if code in THROTTLING_CODES or (

@@ -168,7 +168,9 @@ def list_organizations(limit: int, cursor: str | None) -> Page[Organization]:
     """One Query on gsi1 per page, in id order."""
     with translate_errors():
         result = OrganizationItem.gsi1.query(
-            keys.ORGS_GSI1_PK, limit=limit, last_evaluated_key=decode_cursor(cursor, ("gsi1pk", keys.ORGS_GSI1_PK))
+            keys.ORGS_GSI1_PK,
+            limit=limit,
+            last_evaluated_key=decode_cursor(cursor, ("gsi1pk", keys.ORGS_GSI1_PK)),
         )
         items = [_to_domain(item) for item in result]  # type: ignore[arg-type]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from pynamodb.attributes import Attribute, DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import TableConnection
 from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.connection import TableConnection
 from pynamodb.models import Model
 
 from b2b.settings import get_settings
@@ -83,4 +83,3 @@ class TableItem(Model):
 def dynamodb_client() -> Any:
     """The botocore DynamoDB client PynamoDB uses (shared, so event hooks see every request)."""
     return TableItem._get_connection().connection.client
-

@@ -32,7 +32,9 @@ def resolve_organization_id(
 ) -> int:
     """The organization a new contract belongs to: by id, or by name (created when asked and missing)."""
     if organization_id is not None and organization_name is not None:
-        raise InvalidInput.for_field("organization_name", "give organization_id or organization_name, not both")
+        raise InvalidInput.for_field(
+            "organization_name", "give organization_id or organization_name, not both"
+        )
     if organization_id is not None:
         return organization_id
     if organization_name is None:

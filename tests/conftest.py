@@ -16,11 +16,13 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from b2b_local import moto_isolation
     from b2b_local.resources import create_resources, function_environment
     from b2b_local.stack import free_port
     from b2b_local.template import read_template
     from moto.server import ThreadedMotoServer
 
+    moto_isolation.apply()
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from b2b_local import moto_isolation
 from b2b_local.invoker import Invoker
 from b2b_local.poller import QueuePoller
 from b2b_local.resources import LocalResources, create_resources, function_environment
@@ -57,6 +58,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         if self.external_moto_url is None:
+            moto_isolation.apply()
             self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
             self._moto.start()
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)

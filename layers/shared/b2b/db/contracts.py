@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist
 
 from b2b.db import keys
 from b2b.db.counters import next_id
-from b2b.db.errors import cancellation_codes, translate_errors
+from b2b.db.errors import translate_errors
 from b2b.db.models import ContractItem, OrganizationItem, SeatCounterItem
 from b2b.db.paging import decode_cursor, encode_cursor
+from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.model import Contract, MembershipType, Page
 from b2b.errors import Conflict, NotFound
 
@@ -76,20 +76,24 @@ def create_contract(contract: Contract) -> Contract:
         taken=0,
         cap=contract.max_learners,
     )
-    org = OrganizationItem(pk=keys.org_pk(contract.organization_id), sk=keys.ORG_SK)
-    connection = ContractItem._get_connection().connection
+    tx = Transaction()
+    tx.condition_check(
+        "organization",
+        OrganizationItem,
+        keys.org_pk(contract.organization_id),
+        keys.ORG_SK,
+        OrganizationItem.pk.exists(),
+    )
+    tx.put("contract", _item(contract), ContractItem.pk.does_not_exist())
+    tx.put("seats", seats, SeatCounterItem.pk.does_not_exist())
     try:
-        with TransactWrite(connection=connection) as tx:
-            tx.condition_check(OrganizationItem, org.pk, org.sk, condition=OrganizationItem.pk.exists())
-            tx.save(_item(contract), condition=ContractItem.pk.does_not_exist())
-            tx.save(seats, condition=SeatCounterItem.pk.does_not_exist())
-    except TransactWriteError as exc:
-        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("organization"):
             raise NotFound(
                 f"organization {contract.organization_id} not found", code="organization_not_found"
-            ) from exc
-        with translate_errors():
-            raise
+            ) from cancelled
+        raise Conflict("the contract could not be created; retry") from cancelled
     return contract
 
 
@@ -137,25 +141,19 @@ def update_contract(current: Contract, updated: Contract) -> Contract:
         attribute = getattr(ContractItem, name)
         value = getattr(item, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
-    connection = ContractItem._get_connection().connection
+    tx = Transaction()
+    # PynamoDB adds the version condition (version == current.version) and the increment.
+    tx.update("contract", item, actions, ContractItem.pk.exists())
+    if current.max_learners != new.max_learners:
+        seats = SeatCounterItem(pk=keys.contract_pk(new.id), sk=keys.SEATS_SK)
+        cap = SeatCounterItem.cap
+        tx.update("seats", seats, [cap.remove() if new.max_learners is None else cap.set(new.max_learners)])
     try:
-        with TransactWrite(connection=connection) as tx:
-            tx.update(item, actions=actions, condition=ContractItem.pk.exists())
-            if current.max_learners != new.max_learners:
-                seats = SeatCounterItem(pk=keys.contract_pk(new.id), sk=keys.SEATS_SK)
-                cap = SeatCounterItem.cap
-                tx.update(
-                    seats,
-                    actions=[cap.remove() if new.max_learners is None else cap.set(new.max_learners)],
-                )
-    except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in cancellation_codes(exc):
-            raise Conflict(
-                f"contract {current.id} was changed by someone else; reload and retry",
-                code="version_conflict",
-            ) from exc
-        with translate_errors():
-            raise
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        raise Conflict(
+            f"contract {current.id} was changed by someone else; reload and retry", code="version_conflict"
+        ) from cancelled
     return new
 
 

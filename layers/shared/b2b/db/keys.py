@@ -62,3 +62,55 @@ COUNTER_SK = "COUNTER"
 
 def counter_pk(name: str) -> str:
     return f"COUNTER#{name}"
+
+
+# Products: one per contract run. Canonical item by id; listed per contract on gsi1.
+PRODUCT_SK = "PRODUCT"
+
+
+def product_pk(product_id: int) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def contract_products_gsi1_pk(contract_id: int) -> str:
+    return f"CONTRACT#{contract_id}#PRODUCTS"
+
+
+def product_gsi_sk(product_id: int) -> str:
+    return f"PRODUCT#{padded(product_id)}"
+
+
+# Enrollment codes: one item per code, keyed by its normalized form (O(1) lookup).
+CODE_SK = "CODE"
+
+
+def code_pk(normalized_code: str) -> str:
+    return f"CODE#{normalized_code}"
+
+
+def contract_codes_gsi1_pk(contract_id: int) -> str:
+    return f"CONTRACT#{contract_id}#CODES"
+
+
+# Learners: a membership item in the contract's partition, listed per learner on gsi1.
+def membership_sk(user_id: str) -> str:
+    return f"LEARNER#{user_id}"
+
+
+MEMBERSHIP_SK_PREFIX = "LEARNER#"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def user_contracts_gsi1_pk(user_id: str) -> str:
+    return f"USER#{user_id}#CONTRACTS"
+
+
+# Enrollments: in the learner's partition, one per course run (the natural key of a checkout).
+ENROLLMENT_SK_PREFIX = "ENROLLMENT#"
+
+
+def enrollment_sk(run_id: str) -> str:
+    return f"{ENROLLMENT_SK_PREFIX}{run_id}"

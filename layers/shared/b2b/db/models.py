@@ -62,3 +62,62 @@ class CounterItem(TableItem, discriminator="counter"):
     """An atomic counter handing out integer ids."""
 
     value = NumberAttribute(default=0)
+
+
+class ProductItem(TableItem, discriminator="product"):
+    """The product of one contract run; checkout looks it up by id."""
+
+    product_id = NumberAttribute()
+    contract_id = NumberAttribute()
+    run_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    price = DecimalAttribute()
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class EnrollmentCodeItem(TableItem, discriminator="code"):
+    """An enrollment code (a fixed-price discount tied to one product). ``pk`` holds the normalized code.
+
+    ``status``: available | redeemed | deactivated. A one-time code becomes ``redeemed`` on first use;
+    an unlimited code stays ``available`` and counts its uses. A code with ``redemptions > 0`` is
+    history: the reconciler never changes or deletes it.
+    """
+
+    code = UnicodeAttribute()
+    contract_id = NumberAttribute()
+    product_id = NumberAttribute()
+    kind = UnicodeAttribute()  # one_time | unlimited
+    status = UnicodeAttribute()
+    amount = DecimalAttribute()
+    payment_type = UnicodeAttribute(default="sales")
+    bulk = BooleanAttribute(default=True)
+    valid_from = UTCDateTimeAttribute(null=True)
+    valid_until = UTCDateTimeAttribute(null=True)
+    redemptions = NumberAttribute(default=0)
+    redeemed_by = UnicodeAttribute(null=True)
+    redeemed_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class MembershipItem(TableItem, discriminator="membership"):
+    """A learner attached to a contract (holds one seat). ``source``: code | sso | admin."""
+
+    contract_id = NumberAttribute()
+    user_id = UnicodeAttribute()
+    source = UnicodeAttribute()
+    code = UnicodeAttribute(null=True)
+    attached_at = UTCDateTimeAttribute()
+
+
+class EnrollmentItem(TableItem, discriminator="enrollment"):
+    """A learner's enrollment in a course run (``status``: active | unenrolled)."""
+
+    user_id = UnicodeAttribute()
+    run_id = UnicodeAttribute()
+    contract_id = NumberAttribute(null=True)
+    product_id = NumberAttribute(null=True)
+    source = UnicodeAttribute()  # checkout | default_enrollment | admin
+    status = UnicodeAttribute(default="active")
+    enrolled_at = UTCDateTimeAttribute()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from b2b.db import keys
 from b2b.db.counters import next_id
-from b2b.db.errors import cancellation_codes, is_transaction_conflict, translate_errors
+from b2b.db.errors import translate_errors
 from b2b.db.models import OrganizationItem
 from b2b.db.paging import decode_cursor, encode_cursor
+from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.model import Organization, Page
 from b2b.errors import Conflict, ErrorDetail, NotFound
 
@@ -71,30 +73,25 @@ def _duplicate_error(fields: list[str]) -> Conflict:
     )
 
 
-def _run_transaction(build: list[tuple[OrganizationItem, str, object]], fields: list[str]) -> None:
-    """Run a transaction of (item, operation, condition); a failed alias condition names its field."""
-    connection = OrganizationItem._get_connection().connection
+def _run_transaction(build: Sequence[tuple[str, OrganizationItem, str, Condition]]) -> None:
+    """Run (label, item, operation, condition) writes; a failed alias condition names its field."""
     for attempt in range(_TRANSACTION_ATTEMPTS):
+        tx = Transaction()
+        for label, item, operation, condition in build:
+            if operation == "put":
+                tx.put(label, item, condition)
+            else:
+                tx.delete(label, item, condition)
         try:
-            with TransactWrite(connection=connection) as tx:
-                for item, operation, condition in build:
-                    if operation == "save":
-                        tx.save(item, condition=condition)  # type: ignore[arg-type]
-                    else:
-                        tx.delete(item, condition=condition)  # type: ignore[arg-type]
+            tx.commit()
             return
-        except TransactWriteError as exc:
-            codes = cancellation_codes(exc)
-            if is_transaction_conflict(exc) and attempt + 1 < _TRANSACTION_ATTEMPTS:
+        except TransactionCancelled as cancelled:
+            if cancelled.conflicted and attempt + 1 < _TRANSACTION_ATTEMPTS:
                 continue
-            failed = [fields[i] for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
-            duplicates = [f for f in failed if f in _UNIQUE_FIELDS]
+            duplicates = [label for label in _UNIQUE_FIELDS if cancelled.failed(label)]
             if duplicates:
-                raise _duplicate_error(duplicates) from exc
-            if failed or is_transaction_conflict(exc):
-                raise Conflict("the organization was changed by someone else; reload and retry") from exc
-            with translate_errors():
-                raise
+                raise _duplicate_error(duplicates) from cancelled
+            raise Conflict("the organization was changed by someone else; reload and retry") from cancelled
 
 
 def create_organization(org: Organization) -> Organization:
@@ -103,15 +100,13 @@ def create_organization(org: Organization) -> Organization:
     Raises :class:`Conflict` naming the field when the slug, org key or SSO id is taken.
     """
     org = replace(org, id=next_id("organization"), version=1)
-    canonical = _item(org, keys.org_pk(org.id), canonical=True)
-    build: list[tuple[OrganizationItem, str, object]] = [
-        (canonical, "save", OrganizationItem.pk.does_not_exist())
+    is_new = OrganizationItem.pk.does_not_exist()
+    build: list[tuple[str, OrganizationItem, str, Condition]] = [
+        ("organization", _item(org, keys.org_pk(org.id), canonical=True), "put", is_new)
     ]
-    fields = [""]
     for pk, field in _alias_keys(org):
-        build.append((_item(org, pk, canonical=False), "save", OrganizationItem.pk.does_not_exist()))
-        fields.append(field)
-    _run_transaction(build, fields)
+        build.append((field, _item(org, pk, canonical=False), "put", is_new))
+    _run_transaction(build)
     return org
 
 
@@ -119,20 +114,22 @@ def update_organization(current: Organization, updated: Organization) -> Organiz
     """Write ``updated`` over ``current`` if nobody changed it meanwhile (version check)."""
     new = replace(updated, version=current.version + 1)
     belongs = OrganizationItem.org_id == current.id
-    build: list[tuple[OrganizationItem, str, object]] = [
-        (_item(new, keys.org_pk(new.id), canonical=True), "save", OrganizationItem.version == current.version)
+    build = [
+        (
+            "version",
+            _item(new, keys.org_pk(new.id), canonical=True),
+            "put",
+            OrganizationItem.version == current.version,
+        )
     ]
-    fields = ["version"]
     old_aliases = dict(_alias_keys(current))
     new_aliases = dict(_alias_keys(new))
     for pk, field in new_aliases.items():
-        condition = belongs if pk in old_aliases else OrganizationItem.pk.does_not_exist()
-        build.append((_item(new, pk, canonical=False), "save", condition))
-        fields.append(field)
+        condition: Condition = belongs if pk in old_aliases else OrganizationItem.pk.does_not_exist()
+        build.append((field, _item(new, pk, canonical=False), "put", condition))
     for pk in old_aliases.keys() - new_aliases.keys():
-        build.append((_item(current, pk, canonical=False), "delete", belongs))
-        fields.append("")
-    _run_transaction(build, fields)
+        build.append(("old alias", _item(current, pk, canonical=False), "delete", belongs))
+    _run_transaction(build)
     return new
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 
 def utcnow() -> datetime:
@@ -87,3 +88,31 @@ class Page[T]:
 
     items: list[T]
     next_cursor: str | None
+
+
+MembershipSource = Literal["code", "sso", "admin"]
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A learner attached to a contract; ``source`` is how they got in."""
+
+    contract_id: int
+    user_id: str
+    source: MembershipSource
+    code: str | None
+    attached_at: datetime
+
+
+@dataclass(frozen=True)
+class Product:
+    """What checkout sells: one per contract run."""
+
+    id: int
+    contract_id: int
+    run_id: str
+    course_id: str
+    title: str
+    price: Decimal
+    active: bool
+    created_at: datetime

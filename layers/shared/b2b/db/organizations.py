@@ -114,7 +114,7 @@ def update_organization(current: Organization, updated: Organization) -> Organiz
     """Write ``updated`` over ``current`` if nobody changed it meanwhile (version check)."""
     new = replace(updated, version=current.version + 1)
     belongs = OrganizationItem.org_id == current.id
-    build = [
+    build: list[tuple[str, OrganizationItem, str, Condition]] = [
         (
             "version",
             _item(new, keys.org_pk(new.id), canonical=True),

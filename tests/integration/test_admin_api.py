@@ -42,7 +42,9 @@ def test_health_needs_no_token():
 def test_keycloak_roles_claim_grants_admin(monkeypatch):
     from b2b.settings import Settings
 
-    monkeypatch.setattr("b2b.api.auth.get_settings", lambda: Settings(ADMIN_CLAIM="realm_access.roles"))
+    monkeypatch.setattr(
+        "b2b.api.auth.get_settings", lambda: Settings.model_validate({"ADMIN_CLAIM": "realm_access.roles"})
+    )
     claims = {"sub": "kc-admin", "realm_access": '{"roles":["offline_access","admin"]}'}
     result = call(lambda_handler, generate_api_gw_event("GET", "/v1/organizations", claims=claims))
     assert result.status == 200

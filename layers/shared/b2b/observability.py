@@ -2,12 +2,49 @@
 
 Service name, namespace and log level come from the standard Powertools environment variables
 (``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``).
+
+The Tracer loads the X-Ray SDK (about 0.3 s). It is built only when tracing is on
+(``POWERTOOLS_TRACE_DISABLED`` unset or false, as in deployed stages); with tracing off (the local
+stack, tests) its decorators leave functions as they are and the SDK is never imported.
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
+
+
+def tracing_enabled() -> bool:
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() not in {"1", "true", "yes"}
+
+
+class _TracerFacade:
+    """The part of Powertools' Tracer the functions use, building the real one only when tracing is on."""
+
+    def __init__(self) -> None:
+        self._tracer: Any = None
+        if tracing_enabled():
+            from aws_lambda_powertools import Tracer  # noqa: PLC0415
+
+            self._tracer = Tracer()
+
+    def capture_lambda_handler(self, handler: F) -> F:
+        return self._tracer.capture_lambda_handler(handler) if self._tracer else handler  # type: ignore[no-any-return]
+
+    def capture_method(self, method: F) -> F:
+        return self._tracer.capture_method(method) if self._tracer else method  # type: ignore[no-any-return]
+
+    def put_annotation(self, key: str, value: str | int | bool) -> None:
+        if self._tracer:
+            self._tracer.put_annotation(key=key, value=value)
+
+
+tracer = _TracerFacade()

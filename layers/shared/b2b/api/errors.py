@@ -86,6 +86,11 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
         return error_response(status, code, summary or "invalid request", details)
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(_: UnicodeDecodeError) -> Response[str]:
+        details = [{"field": "body", "message": "is not UTF-8 text"}]
+        return error_response(400, "bad_request", "body: is not UTF-8 text", details)
+
     @app.exception_handler(B2BError)
     def _domain_error(error: B2BError) -> Response[str]:
         headers = None

@@ -75,6 +75,8 @@ class ProductItem(TableItem, discriminator="product"):
     price = DecimalAttribute()
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
+    run_start = UTCDateTimeAttribute(null=True)
+    run_end = UTCDateTimeAttribute(null=True)
 
 
 class EnrollmentCodeItem(TableItem, discriminator="code"):

@@ -26,6 +26,8 @@ def product_item(product: Product) -> ProductItem:
         price=product.price,
         active=product.active,
         created_at=product.created_at,
+        run_start=product.run_start,
+        run_end=product.run_end,
     )
 
 
@@ -39,6 +41,8 @@ def to_product(item: ProductItem) -> Product:
         price=item.price,
         active=bool(item.active),
         created_at=item.created_at,
+        run_start=item.run_start,
+        run_end=item.run_end,
     )
 
 

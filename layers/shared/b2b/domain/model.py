@@ -116,3 +116,6 @@ class Product:
     price: Decimal
     active: bool
     created_at: datetime
+    # The run's enrollment window (None = open on that side), copied from the run when created.
+    run_start: datetime | None = None
+    run_end: datetime | None = None

@@ -37,10 +37,10 @@ class _TracerFacade:
             self._tracer = Tracer()
 
     def capture_lambda_handler(self, handler: F) -> F:
-        return self._tracer.capture_lambda_handler(handler) if self._tracer else handler  # type: ignore[no-any-return]
+        return self._tracer.capture_lambda_handler(handler) if self._tracer else handler
 
     def capture_method(self, method: F) -> F:
-        return self._tracer.capture_method(method) if self._tracer else method  # type: ignore[no-any-return]
+        return self._tracer.capture_method(method) if self._tracer else method
 
     def put_annotation(self, key: str, value: str | int | bool) -> None:
         if self._tracer:

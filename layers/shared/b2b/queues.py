@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
+from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from b2b.observability import logger
 from b2b.settings import get_settings
@@ -24,6 +25,8 @@ class ReconcileRequest(BaseModel):
     contract_version: int = 0
     # Opaque position where a bounded run stopped; None starts from the beginning.
     resume_from: str | None = None
+    # One id per change: retried publishes of the same change are deduplicated, distinct changes are not.
+    change_id: str = Field(default_factory=lambda: uuid4().hex)
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +40,8 @@ def _sqs_client() -> SQSClient:
 def request_reconcile(request: ReconcileRequest) -> None:
     """Queue a reconciliation; one contract's messages share a FIFO group so they apply in order.
 
-    The deduplication id makes a retried publish of the same change a no-op for five minutes.
+    The deduplication id (contract + change id) makes a retried publish of the same change a no-op
+    for five minutes.
     """
     queue_url = get_settings().reconcile_queue_url
     if not queue_url:
@@ -46,7 +50,7 @@ def request_reconcile(request: ReconcileRequest) -> None:
             extra={"contract_id": request.contract_id},
         )
         return
-    dedup = f"{request.contract_id}-{request.reason}-v{request.contract_version}-{request.resume_from or ''}"
+    dedup = f"{request.contract_id}-{request.change_id}"
     _sqs_client().send_message(
         QueueUrl=queue_url,
         MessageBody=request.model_dump_json(),

@@ -114,3 +114,11 @@ ENROLLMENT_SK_PREFIX = "ENROLLMENT#"
 
 def enrollment_sk(run_id: str) -> str:
     return f"{ENROLLMENT_SK_PREFIX}{run_id}"
+
+
+# Code counters: one item per product in the contract's partition, so stats never scan codes.
+CODE_COUNTER_SK_PREFIX = "CODESTATS#"
+
+
+def code_counter_sk(product_id: int) -> str:
+    return f"{CODE_COUNTER_SK_PREFIX}{padded(product_id)}"

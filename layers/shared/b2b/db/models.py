@@ -123,3 +123,16 @@ class EnrollmentItem(TableItem, discriminator="enrollment"):
     source = UnicodeAttribute()  # checkout | default_enrollment | admin
     status = UnicodeAttribute(default="active")
     enrolled_at = UTCDateTimeAttribute()
+
+
+class CodeCounterItem(TableItem, discriminator="code_counter"):
+    """Codes of one product by status, kept in step with every code write (same transaction or
+    same conditional update), so statistics never scan codes."""
+
+    contract_id = NumberAttribute()
+    product_id = NumberAttribute()
+    available = NumberAttribute(default=0)
+    redeemed = NumberAttribute(default=0)
+    deactivated = NumberAttribute(default=0)
+    # Uses of unlimited codes (each checkout with one).
+    unlimited_uses = NumberAttribute(default=0)

@@ -1,0 +1,74 @@
+"""template.yaml and the code agree: functions, routes, queues and the table's safety settings."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from b2b_local.template import PROJECT_ROOT, read_template
+
+TEMPLATE = read_template()
+RESOURCES = TEMPLATE.raw["Resources"]
+
+
+def test_every_function_folder_is_installed_for_tests_and_the_local_stack():
+    where = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"][
+        "find"
+    ]["where"]
+    for spec in TEMPLATE.functions.values():
+        relative = spec.code_uri.relative_to(PROJECT_ROOT).as_posix().rstrip("/")
+        assert relative in where, f"{relative} missing from pyproject packages.find.where"
+        module, _, attribute = spec.handler.rpartition(".")
+        assert (spec.code_uri / Path(*module.split("."))).with_suffix(".py").exists(), spec.handler
+
+
+def test_layer_has_no_nested_python_folder():
+    # SAM's python3.13 build method makes /opt/python itself; a python/ folder would nest it.
+    assert not (PROJECT_ROOT / "layers/shared/python").exists()
+    assert RESOURCES["SharedLayer"]["Metadata"]["BuildMethod"] == "python3.13"
+
+
+def test_table_is_on_demand_with_pitr_and_ttl():
+    props = RESOURCES["Table"]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_queues_with_consumers_have_dlqs_and_a_long_enough_visibility_timeout():
+    for subscription in TEMPLATE.subscriptions:
+        queue = RESOURCES[subscription.queue]["Properties"]
+        assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+        timeout = TEMPLATE.functions[subscription.function].timeout
+        assert int(queue["VisibilityTimeout"]) >= 6 * timeout, subscription
+    reconcile = RESOURCES["ReconcileQueue"]["Properties"]
+    assert reconcile["FifoQueue"] is True
+
+
+def _resolver_routes(handler: str) -> set[tuple[str, str]]:
+    module = importlib.import_module(handler.rpartition(".")[0])
+    schema = module.app.get_openapi_schema()
+    return {
+        (method.upper(), path)
+        for path, item in schema.paths.items()
+        for method in ("get", "post", "put", "patch", "delete")
+        if getattr(item, method, None) is not None
+    }
+
+
+@pytest.mark.parametrize(
+    "function",
+    [name for name, spec in TEMPLATE.functions.items() if any(r.function == name for r in TEMPLATE.routes)],
+)
+def test_template_routes_match_the_resolver(function):
+    spec = TEMPLATE.functions[function]
+    declared = {
+        (r.method, re.sub(r"\{(\w+)\}", r"{\1}", r.path)) for r in TEMPLATE.routes if r.function == function
+    }
+    served = _resolver_routes(spec.handler)
+    # The docs routes are served by the resolver outside its OpenAPI document.
+    undocumented = {("GET", "/v1/docs"), ("GET", "/v1/openapi.json"), ("GET", "/v1/checkout/openapi.json")}
+    assert declared - undocumented == served

@@ -32,11 +32,11 @@ Ctrl-C stops everything.""",
         flush=True,
     )
     stopped = threading.Event()
+    # Explicit handlers: a shell that starts the stack in the background leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
     try:
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         print("\nstopping…", flush=True)
         stack.stop()

@@ -236,3 +236,15 @@ def test_bad_cursor_and_limit_are_422():
 def test_openapi_lists_the_admin_routes():
     spec = call(lambda_handler, generate_api_gw_event("GET", "/v1/openapi.json")).body
     assert {"/v1/organizations", "/v1/contracts", "/v1/contracts/{contract_id}"} <= set(spec["paths"])
+
+
+def test_json_sent_as_a_form_is_read_as_json(unique):
+    # curl -d sends application/x-www-form-urlencoded unless told otherwise.
+    event = generate_api_gw_event(
+        "POST",
+        "/v1/organizations",
+        {"name": f"Curl {unique}"},
+        claims=admin_claims(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert call(lambda_handler, event).status == 201

@@ -11,12 +11,16 @@ stack, tests) its decorators leave functions as they are and the SDK is never im
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# A function that emitted no business metric in an invocation is normal here, not worth a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
 metrics = Metrics()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from b2b.api.errors import register_error_handlers
 from b2b.settings import get_settings
@@ -14,9 +16,23 @@ PageLimit = Annotated[int | None, Query(ge=1, le=1000, description="page size")]
 PageCursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
 
 
+class JsonHttpResolver(APIGatewayHttpResolver):
+    """A resolver for an API whose request bodies are always JSON.
+
+    Clients such as ``curl -d`` send JSON labelled as a form; the body is read as JSON whatever
+    the content type says, so they get JSON validation errors rather than form-parsing noise.
+    """
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        headers = event.get("headers") or {}
+        if event.get("body") and headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            event = {**event, "headers": {**headers, "content-type": "application/json"}}
+        return super().resolve(event, context)
+
+
 def build_resolver() -> APIGatewayHttpResolver:
     """An HTTP API (payload v2) resolver with request validation and the shared error mapping."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = JsonHttpResolver(enable_validation=True)
     register_error_handlers(app)
     return app
 

@@ -5,6 +5,7 @@ only their sections)."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import platform
 import re
@@ -16,6 +17,7 @@ from bench.harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "benchmarks.md"
+FIGURES = ROOT / "docs" / "benchmarks.json"
 MARK = "<!-- section: {} -->"
 
 
@@ -48,6 +50,7 @@ def main(argv: list[str]) -> int:
             found = re.match(r"<!-- section: (\S+) -->", part)
             if found:
                 sections[found.group(1)] = part.rstrip() + "\n"
+    figures: dict[str, float] = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
     failures = 0
     for name in selected:
         print(f"== {name}", flush=True)
@@ -55,6 +58,8 @@ def main(argv: list[str]) -> int:
         for row in rows:
             print(f"   {row.metric}: {row.value} (target {row.target or '-'})", flush=True)
             failures += row.ok is False
+            if row.key and row.number is not None:
+                figures[row.key] = row.number
         sections[name] = render(name, rows)
     header = (
         "# Benchmarks\n\n"
@@ -64,6 +69,7 @@ def main(argv: list[str]) -> int:
         f"- machine: {machine()}\n- run at: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
     )
     OUTPUT.write_text(header + "\n".join(sections[k] for k in sorted(sections)))
+    FIGURES.write_text(json.dumps(dict(sorted(figures.items())), indent=2) + "\n")
     print(f"wrote {OUTPUT.relative_to(ROOT)}; targets missed: {failures}")
     return 0
 

@@ -22,6 +22,9 @@ class Row:
     target: str = ""
     ok: bool | None = None
     note: str = ""
+    # Machine-readable copy for docs/benchmarks.json (read by bench/cost_model.py): a stable key and a number.
+    key: str = ""
+    number: float | None = None
 
 
 @dataclass

@@ -53,6 +53,8 @@ class ApiError(Exception):
             hint = " (set B2B_TOKEN or a profile token; on the local stack leave it unset)"
         elif self.status == 403:
             hint = " (the token needs the admin group)"
+        elif self.status == 404 and self.code == "http_error":
+            hint = " (this API has no such route: is it up to date?)"
         return f"{self.status} {self.code}: {reason}{hint}"
 
 
@@ -140,6 +142,9 @@ class ApiClient:
         seen: set[str] = set()
         while True:
             page = self.get(path, query)
+            if isinstance(page, list):  # an unpaged list endpoint: everything at once
+                yield {"items": page, "next_cursor": None}
+                return
             if not isinstance(page, dict) or not isinstance(page.get("items"), list):
                 raise ApiError(200, "unexpected_answer", f"GET {path} did not return a page of items", [])
             yield page

@@ -91,6 +91,8 @@ def contracts(
         rows = call(ctx, lambda api: _contracts(api, org))
         _show("Contracts", rows, CONTRACT_COLUMNS, as_json)
         return
+    if org is not None:
+        raise typer.BadParameter("not with --codes (the contract id is enough)", param_hint="--org")
     contract_id = codes
     out = codes_out or default_codes_file(contract_id)
     count = call(ctx, lambda api: export_codes(api, contract_id, out, show_progress=not as_json))

@@ -372,10 +372,34 @@ def test_validation_error_is_one_line_naming_the_field(api, b2b):
 
 
 def test_gateway_errors_without_the_error_body(api, b2b):
+    # Given the gateway's own answers: a refused token, and a route this API does not have
     api.on("GET", "/v1/contracts/12/stats", {"message": "Unauthorized"}, 401)
-    result = b2b("stats", "12")
-    assert result.exit_code == 1
-    assert "401 http_error: Unauthorized" in result.stderr
+    api.on("GET", "/v1/contracts/12/codes/health", {"message": "Not Found"}, 404)
+    # When the operator runs commands that hit them
+    refused = b2b("stats", "12")
+    no_route = b2b("codes", "health", "12")
+    # Then each is one line with a hint, exit code 1
+    assert refused.exit_code == 1
+    assert "401 http_error: Unauthorized (set B2B_TOKEN" in refused.stderr
+    assert no_route.exit_code == 1
+    assert "404 http_error: Not Found (this API has no such route" in no_route.stderr
+
+
+def test_an_unpaged_list_answer_is_accepted(api, b2b):
+    # Given a list endpoint that answers with a bare JSON array
+    api.on("GET", "/v1/contracts/12/courseware", [{"courseware_id": "course-v1:X+1"}])
+    # When listed
+    result = b2b("list", "courseware", "--contract", "12", "--json")
+    # Then its items are shown and no further page is asked for
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"courseware_id": "course-v1:X+1"}]
+    assert len(api.requests) == 1
+
+
+def test_codes_export_with_org_is_a_usage_error(api, b2b):
+    result = b2b("list", "contracts", "--codes", "12", "--org", "3")
+    assert result.exit_code == 2
+    assert api.requests == []
 
 
 def test_list_organizations_by_name_filters_pages(api, b2b):

@@ -1,4 +1,4 @@
-"""Enrollment codes: the CSV export and the health check."""
+"""Enrollment codes: the CSV export, built from the JSON pages of the codes endpoint."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ format: $(VENV)/.installed  ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 types: $(VENV)/.installed  ## mypy (strict on the shared layer)
-	$(VENV)/bin/mypy layers/shared/b2b functions local
+	$(VENV)/bin/mypy layers/shared/b2b functions local cli
 
 unit: $(VENV)/.installed  ## pytest: unit, integration and end-to-end tests
 	$(VENV)/bin/pytest $(ARGS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from b2b_local.template import read_template
 
 TEMPLATE = read_template()
@@ -13,7 +12,7 @@ FUNCTIONS = {
     if resource["Type"] == "AWS::Serverless::Function"
 }
 # SAM policy templates scoped to one named resource.
-NARROW_TEMPLATES = {"SQSSendMessagePolicy", "SQSPollerPolicy", "SSMParameterReadPolicy", "SecretsManagerReadWrite"}
+NARROW_TEMPLATES = {"SQSSendMessagePolicy", "SQSPollerPolicy", "SSMParameterReadPolicy"}
 # Actions AWS only grants on "*".
 STAR_ONLY_ACTIONS = {"cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 

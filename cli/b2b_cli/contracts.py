@@ -1,0 +1,172 @@
+"""`b2b contract …`: create and change contracts, attach courseware."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from b2b_cli import inputs
+from b2b_cli.client import segment
+from b2b_cli.inputs import JsonFlag, MembershipChoice
+from b2b_cli.output import emit_json, note, record
+from b2b_cli.session import as_dict, call, usage
+
+app = typer.Typer(help="Create and change contracts; attach courseware to them.", no_args_is_help=True)
+
+Start = Annotated[str | None, typer.Option(help="Start date/time, ISO 8601 (UTC unless an offset is given).")]
+End = Annotated[
+    str | None, typer.Option(help="End date/time, ISO 8601 (the contract is closed from then on).")
+]
+MaxLearners = Annotated[int | None, typer.Option(help="Cap on distinct learners attached to the contract.")]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", help="Fixed price per enrollment, e.g. 49.99 (0 = free).")
+]
+
+
+def show_contract(title: str, contract: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(contract)
+    else:
+        record(title, as_dict(contract))
+
+
+@app.command(
+    epilog=(
+        'Example: b2b contract create UniversityX "UniversityX Contract" non-sso --create '
+        '--max-learners 200 --description "Capped non-SSO contract"'
+    )
+)
+def create(  # noqa: PLR0917 - one parameter per CLI option
+    ctx: typer.Context,
+    organization: Annotated[str, typer.Argument(help="Organization name (not its id).")],
+    name: Annotated[str, typer.Argument(help="Contract name; its slug is generated.")],
+    membership_type: Annotated[
+        MembershipChoice,
+        typer.Argument(help="How learners join: auto (=sso), code (=non-sso) or managed (code + SSO)."),
+    ],
+    create_organization: Annotated[
+        bool, typer.Option("--create", help="Create the organization when no organization has this name.")
+    ] = False,
+    start: Start = None,
+    end: End = None,
+    max_learners: MaxLearners = None,
+    price: PriceOpt = None,
+    description: Annotated[str | None, typer.Option(help="Free text about the contract.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a contract for an organization named ORGANIZATION (created too with --create)."""
+    body: dict[str, Any] = {
+        "organization_name": organization,
+        "create_organization": create_organization,
+        "name": name,
+        "membership_type": membership_type.value,
+    }
+    optional = {
+        "start": inputs.when(start, "--start"),
+        "end": inputs.when(end, "--end"),
+        "max_learners": max_learners,
+        "price": inputs.price(price),
+        "description": description,
+    }
+    body |= {key: value for key, value in optional.items() if value is not None}
+    contract = call(ctx, lambda api: api.post("/v1/contracts", body))
+    show_contract(f"Contract {as_dict(contract).get('id', '')} created", contract, as_json)
+
+
+@app.command(
+    epilog="Example: b2b contract modify 12 --max-learners 250 --no-price --end 2027-06-30",
+)
+def modify(  # noqa: PLR0917 - one parameter per CLI option
+    ctx: typer.Context,
+    contract_id: Annotated[int, typer.Argument(help="Contract id (see `b2b list contracts`).")],
+    start: Start = None,
+    end: End = None,
+    max_learners: MaxLearners = None,
+    price: PriceOpt = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Activate, or deactivate (soft delete).")
+    ] = None,
+    no_price: Annotated[bool, typer.Option("--no-price", help="Remove the price (free).")] = False,
+    no_learner_cap: Annotated[bool, typer.Option("--no-learner-cap", help="Remove the learner cap.")] = False,
+    no_start_date: Annotated[bool, typer.Option("--no-start-date", help="Remove the start date.")] = False,
+    no_end_date: Annotated[bool, typer.Option("--no-end-date", help="Remove the end date.")] = False,
+    description: Annotated[str | None, typer.Option(help="Replace the description.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a contract: set or remove price, learner cap, dates; activate or deactivate it."""
+    inputs.exclusive("--price", price, "--no-price", no_price)
+    inputs.exclusive("--max-learners", max_learners, "--no-learner-cap", no_learner_cap)
+    inputs.exclusive("--start", start, "--no-start-date", no_start_date)
+    inputs.exclusive("--end", end, "--no-end-date", no_end_date)
+    body: dict[str, Any] = {}
+    for key, value, remove in (
+        ("start", inputs.when(start, "--start"), no_start_date),
+        ("end", inputs.when(end, "--end"), no_end_date),
+        ("max_learners", max_learners, no_learner_cap),
+        ("price", inputs.price(price), no_price),
+    ):
+        if remove:
+            body[key] = None  # null removes the value
+        elif value is not None:
+            body[key] = value
+    if active is not None:
+        body["active"] = active
+    if description is not None:
+        body["description"] = description
+    if not body:
+        raise usage("nothing to change: give at least one option (see --help)")
+    contract = call(ctx, lambda api: api.patch(f"/v1/contracts/{segment(contract_id)}", body))
+    show_contract(f"Contract {contract_id} updated", contract, as_json)
+
+
+@app.command(epilog="Example: b2b contract show 12")
+def show(
+    ctx: typer.Context,
+    contract_id: Annotated[int, typer.Argument(help="Contract id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one contract."""
+    contract = call(ctx, lambda api: api.get(f"/v1/contracts/{segment(contract_id)}"))
+    show_contract(f"Contract {contract_id}", contract, as_json)
+
+
+@app.command(
+    epilog=(
+        "Examples: b2b contract courseware 12 course-v1:UAI_SOURCE+14.100x  ·  "
+        "b2b contract courseware 12 course-v1:UAI_SOURCE+14.100x --remove"
+    )
+)
+def courseware(  # noqa: PLR0917 - one parameter per CLI option
+    ctx: typer.Context,
+    contract_id: Annotated[int, typer.Argument(help="Contract id.")],
+    courseware_id: Annotated[str, typer.Argument(help="Readable id of a course, course run or program.")],
+    no_create_runs: Annotated[
+        bool, typer.Option("--no-create-runs", help="Only record the link (a course shell); make no runs.")
+    ] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Unlink the courseware; its runs are kept, not deleted.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Attach a course, course run or program to a contract (or detach it with --remove)."""
+    if remove and no_create_runs:
+        raise usage("--no-create-runs has no meaning with --remove", "--no-create-runs")
+    base = f"/v1/contracts/{segment(contract_id)}/courseware"
+    if remove:
+        result = call(ctx, lambda api: api.delete(f"{base}/{segment(courseware_id)}"))
+        if as_json:
+            emit_json(
+                result if result is not None else {"removed": courseware_id, "contract_id": contract_id}
+            )
+        elif result:
+            record(f"Removed {courseware_id} from contract {contract_id}", as_dict(result))
+        else:
+            note(f"Removed {courseware_id} from contract {contract_id}.")
+        return
+    body = {"courseware_id": courseware_id, "create_runs": not no_create_runs}
+    result = call(ctx, lambda api: api.post(base, body))
+    if as_json:
+        emit_json(result)
+    else:
+        record(f"Attached {courseware_id} to contract {contract_id}", as_dict(result))

@@ -16,6 +16,10 @@ from typing import Any
 
 _WRITE_LOCK = threading.RLock()
 _WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+# moto's get_item (behind GetItem and BatchGetItem) looks a missing item up in a defaultdict, which
+# inserts an empty partition: a read of a missing key mutates the table, and a concurrent
+# transaction's deepcopy of that table then fails. Reads of items are serialized with the writes.
+_MUTATING_READS = ("get_item",)
 
 
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,7 +36,7 @@ def apply() -> None:
     """Serialize the DynamoDB backend's writes (idempotent)."""
     from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
 
-    for name in _WRITE_OPERATIONS:
+    for name in _WRITE_OPERATIONS + _MUTATING_READS:
         method = getattr(DynamoDBBackend, name)
         if not getattr(method, "__b2b_locked__", False):
             setattr(DynamoDBBackend, name, _locked(method))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from b2b.db import checkout as checkout_repo
@@ -233,3 +236,15 @@ def test_bad_input_names_the_field(unique):
         lambda_handler, generate_api_gw_event("POST", "/v1/checkout/validate", {"product_ids": [1]})
     )
     assert anonymous.status == 401
+
+
+@pytest.mark.parametrize("name", ["checkout_validate.json", "checkout_complete.json", "checkout_attach.json"])
+def test_sample_events_are_answered_without_a_server_error(name):
+    # Given a sample event as API Gateway sends it (events/), naming a product and code that do not exist
+    event = json.loads((Path(__file__).resolve().parents[2] / "events" / name).read_text())
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = f"sample-{uuid.uuid4().hex}"
+    # When the handler runs it
+    result = call(lambda_handler, event)
+    # Then it answers as the API documents: a quote, or the uniform not-found
+    assert result.status in {200, 404}
+    assert result.status < 500

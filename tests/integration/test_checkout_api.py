@@ -12,7 +12,7 @@ import pytest
 from b2b.db import checkout as checkout_repo
 from b2b.db import contracts as contract_repo
 from b2b.db import keys
-from b2b.db.models import EnrollmentCodeItem, EnrollmentItem
+from b2b.db.models import CodeAttemptsItem, EnrollmentCodeItem, EnrollmentItem
 from b2b.domain import code_format
 from b2b.domain.model import MembershipType, utcnow
 from checkout_api.handler import lambda_handler
@@ -117,8 +117,11 @@ def test_complete_redeems_attaches_and_enrolls_once(free_course, unique, ddb_req
     assert (item.status, item.redemptions, item.redeemed_by) == ("redeemed", 1, user)
     assert EnrollmentItem.get(keys.user_pk(user), keys.enrollment_sk(product.run_id)).source == "checkout"
     assert contract_repo.get_seats_taken(contract.id) == 1
-    actions = [a["action"] for a in checkout_repo.audit_trail(contract.id)]
-    assert sorted(actions) == ["code_redeemed", "learner_attached"]
+    trail = checkout_repo.audit_trail(contract.id)
+    assert sorted(a["action"] for a in trail) == ["code_redeemed", "learner_attached"]
+    assert {(a["actor"], a["code"], a["source"], a["contract_id"]) for a in trail} == {
+        (user, value, "checkout", contract.id)
+    }
     # And a retry with the same key answers the same, byte for byte
     again = post("/v1/checkout/complete", body, user, headers={"idempotency-key": f"k-{unique}"})
     assert again.status == 200
@@ -209,7 +212,7 @@ def test_attach_by_code(unique):
     assert EnrollmentCodeItem.get(keys.code_pk(value), keys.CODE_SK).status == "available"
 
 
-def test_wrong_codes_are_throttled_per_user(free_course, unique, monkeypatch):
+def test_wrong_codes_are_throttled_per_user(free_course, unique):
     _, product = free_course
     user = f"guesser-{unique}"
     answers = [
@@ -248,3 +251,15 @@ def test_sample_events_are_answered_without_a_server_error(name):
     # Then it answers as the API documents: a quote, or the uniform not-found
     assert result.status in {200, 404}
     assert result.status < 500
+
+
+def test_failed_attempt_window_expires_by_ttl(free_course, unique):
+    # Given a learner who typed a wrong code
+    _, product = free_course
+    user = f"ttl-{unique}"
+    post("/v1/checkout/validate", {"product_ids": [product.id], "code": code_format.generate_code()}, user)
+    # Then their attempt window counts it and carries a TTL past the window's end
+    windows = list(CodeAttemptsItem.query(keys.code_attempts_pk(user)))
+    assert len(windows) == 1
+    assert windows[0].attempts == 1
+    assert windows[0].expires_at > windows[0].window_ends_at > utcnow().timestamp()

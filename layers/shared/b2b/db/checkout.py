@@ -33,7 +33,7 @@ from b2b.db.models import (
 )
 from b2b.db.products import to_product
 from b2b.db.table import TableItem
-from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.db.transactions import TRANSACTION_CONFLICT, Transaction, TransactionCancelled
 from b2b.domain.checkout_rules import (
     AttachPlan,
     CheckoutCode,
@@ -52,9 +52,11 @@ Key = tuple[str, str]
 class CheckoutCollided(Exception):
     """The transaction was cancelled by a concurrent change: read again and decide again."""
 
-    def __init__(self, failed: Iterable[str]) -> None:
-        super().__init__(f"checkout transaction cancelled: {sorted(failed)}")
-        self.failed = frozenset(failed)
+    def __init__(self, reasons: dict[str, str]) -> None:
+        super().__init__(f"checkout transaction cancelled: {reasons}")
+        self.failed = frozenset(reasons)
+        # Another transaction held the same items (real DynamoDB only): worth a short pause.
+        self.conflicted = TRANSACTION_CONFLICT in reasons.values()
 
 
 def batch_read(wanted: Iterable[Key]) -> dict[Key, TableItem]:

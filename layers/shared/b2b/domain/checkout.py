@@ -11,6 +11,8 @@ rather than guessing it from the cancellation.
 from __future__ import annotations
 
 import json
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -22,23 +24,24 @@ from b2b.domain import code_format
 from b2b.domain.checkout_rules import (
     MESSAGES,
     AttachPlan,
-    CheckoutCode,
     CheckoutPlan,
     CheckoutState,
     Quote,
     Reason,
+    attach_refusal,
     check_throttle,
     quote,
     quote_view,
     rejection,
     request_hash,
 )
-from b2b.domain.model import Contract, Membership, MembershipType, utcnow
+from b2b.domain.model import Contract, Membership, utcnow
 from b2b.errors import Conflict, ErrorDetail, InvalidInput, Throttled
 from b2b.observability import logger, metrics
 from b2b.settings import get_settings
 
 _ATTEMPTS = 4
+_jitter = random.Random()  # noqa: S311 - timing jitter, not security
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,14 @@ def _load(
     )
 
 
+def _retry_after(now: datetime) -> int:
+    """Seconds until the current failed-attempt window ends."""
+    window = get_settings().code_attempt_window_seconds
+    return max(1, window - int(now.timestamp()) % window)
+
+
 def _throttle(state: CheckoutState, now: datetime) -> None:
-    settings = get_settings()
-    window = settings.code_attempt_window_seconds
-    retry_after = window - int(now.timestamp()) % window
-    check_throttle(state, settings.code_attempt_limit, retry_after)
+    check_throttle(state, get_settings().code_attempt_limit, _retry_after(now))
 
 
 def _count_failed_attempt(learner: Learner, now: datetime) -> None:
@@ -102,11 +108,10 @@ def _count_failed_attempt(learner: Learner, now: datetime) -> None:
     )
     metrics.add_metric(name="CodeAttemptsFailed", unit=MetricUnit.Count, value=1)
     if not counted:
-        window = settings.code_attempt_window_seconds
         raise Throttled(
             "too many wrong enrollment codes; wait before trying again",
             code="too_many_code_attempts",
-            retry_after_seconds=max(1, window - int(now.timestamp()) % window),
+            retry_after_seconds=_retry_after(now),
         )
 
 
@@ -165,7 +170,7 @@ def complete(
     _check_basket(product_ids)
     code, typed = _normalized(code_text)
     fingerprint = request_hash(product_ids, code, order_reference)
-    for _attempt in range(_ATTEMPTS):
+    for attempt in range(_ATTEMPTS):
         now = utcnow()
         state = _load(learner, product_ids, code, typed, idempotency_key)
         if state.stored_result is not None:
@@ -230,6 +235,7 @@ def complete(
             repo.commit_checkout(plan)
         except repo.CheckoutCollided as collided:
             logger.info("checkout collided; deciding again", extra={"failed": sorted(collided.failed)})
+            _pause_after(collided, attempt)
             continue
         metrics.add_metric(name="CodesRedeemed", unit=MetricUnit.Count, value=1)
         if attach is not None:
@@ -249,25 +255,6 @@ def complete(
 AttachOutcome = Literal["attached", "already_attached"]
 
 
-def _attach_reason(
-    code: CheckoutCode | None,
-    contract: Contract | None,
-    state: CheckoutState,
-    learner: Learner,
-    now: datetime,
-) -> Reason | None:
-    if code is None or contract is None or not code.is_live(now) or code.used_up:
-        return Reason.CODE_INVALID  # unknown, deactivated, expired or used: one uniform 404
-    if not contract.is_open(now):
-        return Reason.CONTRACT_NOT_OPEN
-    if (
-        contract.membership_type is MembershipType.MANAGED
-        and state.sso_organization != contract.organization_id
-    ):
-        return Reason.SSO_REQUIRED
-    return None
-
-
 def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Contract]:
     """Attach the learner to the contract of a code, without enrolling and without using the code up.
 
@@ -277,7 +264,7 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
     code, _typed = _normalized(code_text)
     lookup = code if code is not None else _IMPOSSIBLE_CODE
     settings = get_settings()
-    for _attempt in range(_ATTEMPTS):
+    for attempt in range(_ATTEMPTS):
         now = utcnow()
         first = repo.load_state(
             user_id=learner.user_id,
@@ -301,7 +288,7 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
                 extra_contract_ids=[found.contract_id],
             )
         contract = state.contracts.get(found.contract_id) if found is not None else None
-        reason = _attach_reason(found, contract, state, learner, now)
+        reason = attach_refusal(found, contract, state.sso_organization, now)
         if reason is Reason.CODE_INVALID:
             metrics.add_metric(name=f"CheckoutRejected_{reason.value}", unit=MetricUnit.Count, value=1)
             _count_failed_attempt(learner, now)
@@ -323,7 +310,8 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
             repo.commit_attach(
                 AttachPlan(user_id=learner.user_id, code=found, membership=membership, now=now)
             )
-        except repo.CheckoutCollided:
+        except repo.CheckoutCollided as collided:
+            _pause_after(collided, attempt)
             continue
         metrics.add_metric(name="SeatsTaken", unit=MetricUnit.Count, value=1)
         logger.info(
@@ -331,6 +319,12 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
         )
         return "attached", contract
     raise Conflict("attaching kept colliding with other changes; retry", code="checkout_busy")
+
+
+def _pause_after(collided: repo.CheckoutCollided, attempt: int) -> None:
+    """A short, jittered pause when DynamoDB reported a transaction conflict (not a failed condition)."""
+    if collided.conflicted:
+        time.sleep(_jitter.uniform(0.005, 0.02) * (attempt + 1))
 
 
 def _attach_message(reason: Reason) -> str:

@@ -244,6 +244,19 @@ def quote(product_ids: list[int], state: CheckoutState, now: datetime, *, code_g
     )
 
 
+def attach_refusal(
+    code: CheckoutCode | None, contract: Contract | None, sso_organization: int | None, now: datetime
+) -> Reason | None:
+    """Why a learner cannot attach by this code (None: they can, seats permitting)."""
+    if code is None or contract is None or not code.is_live(now) or code.used_up:
+        return Reason.CODE_INVALID  # unknown, deactivated, expired or used: one uniform answer
+    if not contract.is_open(now):
+        return Reason.CONTRACT_NOT_OPEN
+    if contract.membership_type is MembershipType.MANAGED and sso_organization != contract.organization_id:
+        return Reason.SSO_REQUIRED
+    return None
+
+
 def rejection(reason: Reason, message: str, details: list[ErrorDetail] | None = None) -> B2BError:
     """The error a failed complete or attach answers with (status chosen by reason)."""
     status = _STATUS.get(reason, 409)

@@ -36,6 +36,15 @@ class Settings(BaseModel):
     default_page_size: int = Field(50, alias="DEFAULT_PAGE_SIZE", ge=1, le=1000)
     max_page_size: int = Field(500, alias="MAX_PAGE_SIZE", ge=1, le=1000)
 
+    # Checkout: the token claim naming the learner's SSO organization (compared with the
+    # organization's sso_organization_id for managed contracts), and brute-force protection of codes
+    # (failed code attempts per user in a fixed window).
+    sso_org_claim: str = Field("custom:sso_org_id", alias="SSO_ORG_CLAIM")
+    code_attempt_limit: int = Field(10, alias="CODE_ATTEMPT_LIMIT", ge=1, le=10_000)
+    code_attempt_window_seconds: int = Field(300, alias="CODE_ATTEMPT_WINDOW_SECONDS", ge=1, le=86_400)
+    # How long a completed checkout's response is replayed for the same Idempotency-Key.
+    idempotency_ttl_seconds: int = Field(86_400, alias="IDEMPOTENCY_TTL_SECONDS", ge=60, le=30 * 86_400)
+
     @property
     def is_local(self) -> bool:
         """True when running on the local stack."""

@@ -170,3 +170,8 @@ def list_contracts(organization_id: int | None, limit: int, cursor: str | None) 
             result = ContractItem.gsi1.query(partition, limit=limit, last_evaluated_key=start)
         items = [_to_domain(item) for item in result]  # type: ignore[arg-type]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+
+
+def to_contract(item: ContractItem) -> Contract:
+    """The domain contract of a contract item (for modules that read contracts in their own batches)."""
+    return _to_domain(item)

@@ -122,3 +122,27 @@ CODE_COUNTER_SK_PREFIX = "CODESTATS#"
 
 def code_counter_sk(product_id: int) -> str:
     return f"{CODE_COUNTER_SK_PREFIX}{padded(product_id)}"
+
+
+# Checkout: failed code attempts per user and fixed window (TTL), replayable checkout responses
+# per user and Idempotency-Key (TTL), and the audit trail kept in the contract's partition.
+def code_attempts_pk(user_id: str) -> str:
+    return f"CODE_ATTEMPTS#{user_id}"
+
+
+def code_attempts_sk(window_index: int) -> str:
+    return f"WINDOW#{window_index}"
+
+
+CHECKOUT_RESULT_SK = "CHECKOUT"
+
+
+def checkout_result_pk(user_id: str, idempotency_key: str) -> str:
+    return f"IDEMPOTENCY#{user_id}#{idempotency_key}"
+
+
+AUDIT_SK_PREFIX = "AUDIT#"
+
+
+def audit_sk(at_iso: str, event_id: str) -> str:
+    return f"{AUDIT_SK_PREFIX}{at_iso}#{event_id}"

@@ -136,3 +136,35 @@ class CodeCounterItem(TableItem, discriminator="code_counter"):
     deactivated = NumberAttribute(default=0)
     # Uses of unlimited codes (each checkout with one).
     unlimited_uses = NumberAttribute(default=0)
+
+
+class CodeAttemptsItem(TableItem, discriminator="code_attempts"):
+    """Failed code attempts of one learner in one fixed window; TTL removes it after the window."""
+
+    user_id = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    window_ends_at = NumberAttribute()  # epoch seconds
+
+
+class CheckoutResultItem(TableItem, discriminator="checkout_result"):
+    """The response of a completed checkout, replayed for a retry with the same Idempotency-Key.
+    Written in the checkout's own transaction, so it exists exactly when the checkout happened."""
+
+    user_id = UnicodeAttribute()
+    request_hash = UnicodeAttribute()
+    status_code = NumberAttribute()
+    body = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class AuditItem(TableItem, discriminator="audit"):
+    """One change to codes or memberships: who, when, what, through which path (``source``)."""
+
+    action = UnicodeAttribute()  # code_redeemed | learner_attached
+    actor = UnicodeAttribute()
+    contract_id = NumberAttribute()
+    product_id = NumberAttribute(null=True)
+    code = UnicodeAttribute(null=True)
+    source = UnicodeAttribute()  # checkout | attach_by_code
+    reference = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()

@@ -1,0 +1,1 @@
+"""Checkout API: validate and complete baskets, attach learners by enrollment code."""

@@ -1,0 +1,26 @@
+"""Lambda entry point of the checkout API: wires Powertools and the routers, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from b2b.api.auth import require_user
+from b2b.api.resolver import build_resolver
+from b2b.observability import logger, metrics, tracer
+
+from checkout_api import baskets, codes, docs
+
+app = build_resolver()
+app.include_router(baskets.router)
+app.include_router(codes.router)
+app.use([require_user])
+docs.enable_openapi(app)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

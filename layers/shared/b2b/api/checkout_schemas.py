@@ -1,0 +1,66 @@
+"""Request and response bodies of the checkout API (validate, complete, attach by code)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ProductId = Annotated[int, Field(ge=1, le=2**53)]
+# Lenient on purpose: people paste codes with spaces and hyphens; the code module normalizes them.
+CodeText = Annotated[str, StringConstraints(max_length=64)]
+MAX_BASKET = 20
+
+
+class BasketRequest(BaseModel):
+    """A basket (product ids) and the enrollment code applied to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_ids: list[ProductId] = Field(min_length=1, max_length=MAX_BASKET)
+    code: CodeText | None = None
+
+
+class CompleteRequest(BasketRequest):
+    order_reference: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+
+
+class LineOut(BaseModel):
+    product_id: int
+    contract_id: int | None
+    run_id: str | None
+    list_price: str = Field(description="decimal, as text")
+    price: str = Field(description="price after the code, decimal as text")
+    valid: bool
+    reasons: list[str] = Field(
+        description="code_required | code_invalid | code_not_for_product | code_already_used | "
+        "contract_not_open | contract_full | sso_required | unknown_product | already_enrolled"
+    )
+    message: str
+
+
+class QuoteOut(BaseModel):
+    valid: bool
+    lines: list[LineOut]
+    total: str
+    requires_payment: bool
+
+
+class EnrollmentOut(BaseModel):
+    run_id: str
+    product_id: int
+    contract_id: int
+    enrolled_at: str
+
+
+class CompleteOut(QuoteOut):
+    status: Literal["completed", "payment_required"]
+    order_reference: str | None
+    enrollment: EnrollmentOut | None = None
+    attached: bool | None = None
+
+
+class AttachOut(BaseModel):
+    status: Literal["attached", "already_attached"]
+    contract_id: int
+    organization_id: int

@@ -1,0 +1,409 @@
+"""Checkout data access: the two read rounds, the checkout and attach transactions, failed-attempt windows.
+
+Reads are strongly consistent BatchGetItems: round one by keys the request names (products, code,
+failed-attempt window, stored response), round two by keys round one revealed (contracts, seat
+counters, memberships, enrollments, the SSO organization alias).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from b2b.db import keys
+from b2b.db.code_counters import add_counter_update
+from b2b.db.contracts import to_contract
+from b2b.db.errors import CONDITION_FAILED, translate_errors
+from b2b.db.memberships import add_attach_operations
+from b2b.db.models import (
+    AuditItem,
+    CheckoutResultItem,
+    CodeAttemptsItem,
+    ContractItem,
+    EnrollmentCodeItem,
+    EnrollmentItem,
+    MembershipItem,
+    OrganizationItem,
+    ProductItem,
+    SeatCounterItem,
+)
+from b2b.db.products import to_product
+from b2b.db.table import TableItem
+from b2b.db.transactions import TRANSACTION_CONFLICT, Transaction, TransactionCancelled
+from b2b.domain.checkout_rules import (
+    AttachPlan,
+    CheckoutCode,
+    CheckoutPlan,
+    CheckoutState,
+    Seats,
+    StoredResult,
+)
+
+# BatchGetItem reads at most 100 keys; the checkout API caps baskets well below that.
+_BATCH_LIMIT = 100
+
+Key = tuple[str, str]
+
+
+class CheckoutCollided(Exception):
+    """The transaction was cancelled by a concurrent change: read again and decide again."""
+
+    def __init__(self, reasons: dict[str, str]) -> None:
+        super().__init__(f"checkout transaction cancelled: {reasons}")
+        self.failed = frozenset(reasons)
+        # Another transaction held the same items (real DynamoDB only): worth a short pause.
+        self.conflicted = TRANSACTION_CONFLICT in reasons.values()
+
+
+def batch_read(wanted: Iterable[Key]) -> dict[Key, TableItem]:
+    """Strongly consistent BatchGetItem of up to 100 keys (missing items are absent from the answer)."""
+    unique = list(dict.fromkeys(wanted))
+    if not unique:
+        return {}
+    if len(unique) > _BATCH_LIMIT:
+        raise ValueError("too many keys for one batch read")
+    found: dict[Key, TableItem] = {}
+    with translate_errors():
+        for item in TableItem.batch_get(unique, consistent_read=True):
+            found[(item.pk, item.sk)] = item
+    return found
+
+
+def window_index(now: datetime, window_seconds: int) -> int:
+    return int(now.timestamp()) // window_seconds
+
+
+def _to_code(item: EnrollmentCodeItem) -> CheckoutCode:
+    return CheckoutCode(
+        code=item.code,
+        contract_id=int(item.contract_id),
+        product_id=int(item.product_id),
+        kind="unlimited" if item.kind == "unlimited" else "one_time",
+        status=item.status,
+        amount=item.amount,
+        valid_from=item.valid_from,
+        valid_until=item.valid_until,
+        redemptions=int(item.redemptions or 0),
+        redeemed_by=item.redeemed_by,
+    )
+
+
+def load_state(
+    *,
+    user_id: str,
+    product_ids: list[int],
+    code: str | None,
+    sso_claim: str | None,
+    now: datetime,
+    window_seconds: int,
+    idempotency_key: str | None = None,
+    extra_contract_ids: Iterable[int] = (),
+) -> CheckoutState:
+    """Read what a checkout or an attach decides on: two BatchGetItem requests (one when nothing to follow)."""
+    attempts_key = (keys.code_attempts_pk(user_id), keys.code_attempts_sk(window_index(now, window_seconds)))
+    first: list[Key] = [(keys.product_pk(pid), keys.PRODUCT_SK) for pid in product_ids]
+    if code is not None:
+        first += [(keys.code_pk(code), keys.CODE_SK), attempts_key]
+    result_key = None
+    if idempotency_key is not None:
+        result_key = (keys.checkout_result_pk(user_id, idempotency_key), keys.CHECKOUT_RESULT_SK)
+        first.append(result_key)
+    round_one = batch_read(first)
+
+    stored = round_one.get(result_key) if result_key else None
+    if isinstance(stored, CheckoutResultItem):
+        return CheckoutState(
+            products={},
+            code=None,
+            contracts={},
+            seats={},
+            member_of=frozenset(),
+            enrolled_runs=frozenset(),
+            sso_organization=None,
+            stored_result=StoredResult(stored.request_hash, int(stored.status_code), stored.body),
+        )
+    products = {
+        int(item.product_id): to_product(item) for item in round_one.values() if isinstance(item, ProductItem)
+    }
+    code_item = round_one.get((keys.code_pk(code), keys.CODE_SK)) if code is not None else None
+    found_code = _to_code(code_item) if isinstance(code_item, EnrollmentCodeItem) else None
+    attempts_item = round_one.get(attempts_key)
+    failed_attempts = int(attempts_item.attempts) if isinstance(attempts_item, CodeAttemptsItem) else 0
+
+    contract_ids = {p.contract_id for p in products.values()} | set(extra_contract_ids)
+    second: list[Key] = []
+    for cid in sorted(contract_ids):
+        second += [
+            (keys.contract_pk(cid), keys.CONTRACT_SK),
+            (keys.contract_pk(cid), keys.SEATS_SK),
+            (keys.contract_pk(cid), keys.membership_sk(user_id)),
+        ]
+    second += [(keys.user_pk(user_id), keys.enrollment_sk(p.run_id)) for p in products.values()]
+    if sso_claim and contract_ids:
+        second.append((keys.org_sso_pk(sso_claim), keys.ORG_SK))
+    round_two = batch_read(second)
+
+    contracts, seats, member_of, enrolled, sso_org = {}, {}, set(), set(), None
+    for item in round_two.values():
+        if isinstance(item, ContractItem):
+            contracts[int(item.contract_id)] = to_contract(item)
+        elif isinstance(item, SeatCounterItem):
+            cap = int(item.cap) if item.cap is not None else None
+            seats[int(item.contract_id)] = Seats(int(item.taken or 0), cap)
+        elif isinstance(item, MembershipItem):
+            member_of.add(int(item.contract_id))
+        elif isinstance(item, EnrollmentItem) and item.status == "active":
+            enrolled.add(item.run_id)
+        elif isinstance(item, OrganizationItem):
+            sso_org = int(item.org_id)
+    return CheckoutState(
+        products=products,
+        code=found_code,
+        contracts=contracts,
+        seats=seats,
+        member_of=frozenset(member_of),
+        enrolled_runs=frozenset(enrolled),
+        sso_organization=sso_org,
+        failed_attempts=failed_attempts,
+    )
+
+
+def record_failed_attempt(user_id: str, now: datetime, window_seconds: int, limit: int) -> bool:
+    """Count one failed code attempt in the learner's current window (one conditional UpdateItem).
+
+    Returns False when the learner had already reached ``limit`` in this window (nothing counted).
+    """
+    index = window_index(now, window_seconds)
+    window_end = (index + 1) * window_seconds
+    item = CodeAttemptsItem(pk=keys.code_attempts_pk(user_id), sk=keys.code_attempts_sk(index))
+    try:
+        item.update(
+            actions=[
+                CodeAttemptsItem.entity.set(CodeAttemptsItem),
+                CodeAttemptsItem.user_id.set(user_id),
+                CodeAttemptsItem.attempts.add(1),
+                CodeAttemptsItem.window_ends_at.set(window_end),
+                # Kept one window past its end, then DynamoDB's TTL removes it.
+                CodeAttemptsItem.expires_at.set(window_end + window_seconds),
+            ],
+            condition=CodeAttemptsItem.attempts.does_not_exist() | (CodeAttemptsItem.attempts < limit),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            return False
+        with translate_errors():
+            raise
+    return True
+
+
+def _audit(
+    action: str,
+    *,
+    actor: str,
+    contract_id: int,
+    now: datetime,
+    source: str,
+    product_id: int | None = None,
+    code: str | None = None,
+    reference: str | None = None,
+) -> AuditItem:
+    return AuditItem(
+        pk=keys.contract_pk(contract_id),
+        sk=keys.audit_sk(now.isoformat(), uuid.uuid4().hex[:12]),
+        action=action,
+        actor=actor,
+        contract_id=contract_id,
+        product_id=product_id,
+        code=code,
+        source=source,
+        reference=reference,
+        at=now,
+    )
+
+
+def _redeem_code(tx: Transaction, code: CheckoutCode, user_id: str, now: datetime) -> None:
+    item = EnrollmentCodeItem(pk=keys.code_pk(code.code), sk=keys.CODE_SK)
+    same_code = (
+        (EnrollmentCodeItem.status == "available")
+        & (EnrollmentCodeItem.contract_id == code.contract_id)
+        & (EnrollmentCodeItem.product_id == code.product_id)
+    )
+    if code.kind == "one_time":
+        tx.update(
+            "code",
+            item,
+            [
+                EnrollmentCodeItem.status.set("redeemed"),
+                EnrollmentCodeItem.redemptions.add(1),
+                EnrollmentCodeItem.redeemed_by.set(user_id),
+                EnrollmentCodeItem.redeemed_at.set(now),
+            ],
+            same_code & (EnrollmentCodeItem.kind == "one_time"),
+        )
+        add_counter_update(tx, "counter", code.contract_id, code.product_id, available=-1, redeemed=1)
+    else:
+        tx.update(
+            "code",
+            item,
+            [EnrollmentCodeItem.redemptions.add(1)],
+            same_code & (EnrollmentCodeItem.kind == "unlimited"),
+        )
+        add_counter_update(tx, "counter", code.contract_id, code.product_id, unlimited_uses=1)
+
+
+def checkout_transaction(plan: CheckoutPlan) -> Transaction:
+    """The one transaction of a completed checkout (built, not sent: the benchmark reuses it)."""
+    tx = Transaction()
+    contract_id = plan.contract.id
+    tx.condition_check(
+        "contract",
+        ContractItem,
+        keys.contract_pk(contract_id),
+        keys.CONTRACT_SK,
+        ContractItem.active == True,  # noqa: E712 - a PynamoDB condition, not a comparison
+    )
+    _redeem_code(tx, plan.code, plan.user_id, plan.now)
+    if plan.attach is not None:
+        add_attach_operations(tx, plan.attach)
+        tx.put(
+            "audit_attach",
+            _audit(
+                "learner_attached",
+                actor=plan.user_id,
+                contract_id=contract_id,
+                now=plan.now,
+                source="checkout",
+                code=plan.code.code,
+                reference=plan.order_reference,
+            ),
+        )
+    else:
+        tx.condition_check(
+            "member",
+            MembershipItem,
+            keys.contract_pk(contract_id),
+            keys.membership_sk(plan.user_id),
+            MembershipItem.pk.exists(),
+        )
+    enrollment = EnrollmentItem(
+        pk=keys.user_pk(plan.user_id),
+        sk=keys.enrollment_sk(plan.product.run_id),
+        user_id=plan.user_id,
+        run_id=plan.product.run_id,
+        contract_id=contract_id,
+        product_id=plan.product.id,
+        source="checkout",
+        status="active",
+        enrolled_at=plan.now,
+    )
+    tx.put("enrollment", enrollment, EnrollmentItem.pk.does_not_exist())
+    tx.put(
+        "audit_redeem",
+        _audit(
+            "code_redeemed",
+            actor=plan.user_id,
+            contract_id=contract_id,
+            now=plan.now,
+            source="checkout",
+            product_id=plan.product.id,
+            code=plan.code.code,
+            reference=plan.order_reference,
+        ),
+    )
+    if plan.idempotency_key is not None:
+        result = CheckoutResultItem(
+            pk=keys.checkout_result_pk(plan.user_id, plan.idempotency_key),
+            sk=keys.CHECKOUT_RESULT_SK,
+            user_id=plan.user_id,
+            request_hash=plan.request_hash,
+            status_code=plan.status_code,
+            body=plan.response_body,
+            created_at=plan.now,
+            expires_at=int(plan.now.timestamp()) + _result_ttl(),
+        )
+        tx.put("result", result, CheckoutResultItem.pk.does_not_exist())
+    return tx
+
+
+def _result_ttl() -> int:
+    from b2b.settings import get_settings  # noqa: PLC0415 - read when a checkout is written, not at import
+
+    return get_settings().idempotency_ttl_seconds
+
+
+def commit_checkout(plan: CheckoutPlan) -> None:
+    """Send the checkout transaction; raises :class:`CheckoutCollided` with the failed labels."""
+    _commit(checkout_transaction(plan))
+
+
+def commit_attach(plan: AttachPlan) -> None:
+    """Attach a learner by code: code still usable (checked, not consumed), seat, membership, audit."""
+    tx = Transaction()
+    tx.condition_check(
+        "code",
+        EnrollmentCodeItem,
+        keys.code_pk(plan.code.code),
+        keys.CODE_SK,
+        (EnrollmentCodeItem.status == "available")
+        & (EnrollmentCodeItem.contract_id == plan.code.contract_id),
+    )
+    tx.condition_check(
+        "contract",
+        ContractItem,
+        keys.contract_pk(plan.code.contract_id),
+        keys.CONTRACT_SK,
+        ContractItem.active == True,  # noqa: E712
+    )
+    add_attach_operations(tx, plan.membership)
+    tx.put(
+        "audit_attach",
+        _audit(
+            "learner_attached",
+            actor=plan.user_id,
+            contract_id=plan.code.contract_id,
+            now=plan.now,
+            source="attach_by_code",
+            product_id=plan.code.product_id,
+            code=plan.code.code,
+        ),
+    )
+    _commit(tx)
+
+
+def _commit(tx: Transaction) -> None:
+    try:
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        raise CheckoutCollided(cancelled.reasons) from cancelled
+
+
+def get_stored_result(user_id: str, idempotency_key: str) -> StoredResult | None:
+    """The stored response of a completed checkout (one GetItem)."""
+    found = batch_read([(keys.checkout_result_pk(user_id, idempotency_key), keys.CHECKOUT_RESULT_SK)])
+    item = next(iter(found.values()), None)
+    if not isinstance(item, CheckoutResultItem):
+        return None
+    return StoredResult(item.request_hash, int(item.status_code), item.body)
+
+
+def audit_trail(contract_id: int) -> list[dict[str, Any]]:
+    """Audit items of a contract, oldest first (one Query per page; for tests and operators)."""
+    with translate_errors():
+        return [
+            {
+                "action": item.action,
+                "actor": item.actor,
+                "contract_id": int(item.contract_id),
+                "product_id": int(item.product_id) if item.product_id is not None else None,
+                "code": item.code,
+                "source": item.source,
+                "at": item.at,
+            }
+            for item in AuditItem.query(
+                keys.contract_pk(contract_id), AuditItem.sk.startswith(keys.AUDIT_SK_PREFIX)
+            )
+        ]

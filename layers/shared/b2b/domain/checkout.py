@@ -1,0 +1,331 @@
+"""Checkout services: validate a basket, complete it exactly once, attach a learner by code.
+
+The rules (pricing, reasons) are in :mod:`b2b.domain.checkout_rules`; this module reads, decides and
+writes. Completing re-reads everything and writes one transaction. When that transaction is
+cancelled by a concurrent change (another learner took the code or the last seat, the same request
+ran twice), the flow runs again on fresh, strongly consistent reads, so the loser answers with the
+reason the new state shows (``code_already_used``, ``contract_full``, the stored first response...)
+rather than guessing it from the cancellation.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from b2b.db import checkout as repo
+from b2b.domain import code_format
+from b2b.domain.checkout_rules import (
+    MESSAGES,
+    AttachPlan,
+    CheckoutPlan,
+    CheckoutState,
+    Quote,
+    Reason,
+    attach_refusal,
+    check_throttle,
+    quote,
+    quote_view,
+    rejection,
+    request_hash,
+)
+from b2b.domain.model import Contract, Membership, utcnow
+from b2b.errors import Conflict, ErrorDetail, InvalidInput, Throttled
+from b2b.observability import logger, metrics
+from b2b.settings import get_settings
+
+_ATTEMPTS = 4
+_jitter = random.Random()  # noqa: S311 - timing jitter, not security
+
+
+@dataclass(frozen=True)
+class Learner:
+    """The signed-in learner: token ``sub`` and the SSO organization claim, if any."""
+
+    user_id: str
+    sso_claim: str | None
+
+
+@dataclass(frozen=True)
+class CheckoutAnswer:
+    """A complete's HTTP answer; ``body`` is JSON text so a replay is byte-identical."""
+
+    status_code: int
+    body: str
+
+
+def _normalized(code_text: str | None) -> tuple[str | None, bool]:
+    """(normalized code, whether something was typed). Text that cannot be a code reads as unknown."""
+    if code_text is None or not code_text.strip():
+        return None, False
+    return code_format.normalize(code_text), True
+
+
+_IMPOSSIBLE_CODE = "0" * code_format.LENGTH  # never generated in practice; reads as an unknown code
+
+
+def _load(
+    learner: Learner,
+    product_ids: list[int],
+    code: str | None,
+    typed: bool,
+    idempotency_key: str | None = None,
+) -> CheckoutState:
+    settings = get_settings()
+    return repo.load_state(
+        user_id=learner.user_id,
+        product_ids=product_ids,
+        # Malformed text still reads the attempt window, and judges as an unknown code.
+        code=code if code is not None else (_IMPOSSIBLE_CODE if typed else None),
+        sso_claim=learner.sso_claim,
+        now=utcnow(),
+        window_seconds=settings.code_attempt_window_seconds,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _retry_after(now: datetime) -> int:
+    """Seconds until the current failed-attempt window ends."""
+    window = get_settings().code_attempt_window_seconds
+    return max(1, window - int(now.timestamp()) % window)
+
+
+def _throttle(state: CheckoutState, now: datetime) -> None:
+    check_throttle(state, get_settings().code_attempt_limit, _retry_after(now))
+
+
+def _count_failed_attempt(learner: Learner, now: datetime) -> None:
+    """Count a wrong code; past the limit the answer becomes 429."""
+    settings = get_settings()
+    counted = repo.record_failed_attempt(
+        learner.user_id, now, settings.code_attempt_window_seconds, settings.code_attempt_limit
+    )
+    metrics.add_metric(name="CodeAttemptsFailed", unit=MetricUnit.Count, value=1)
+    if not counted:
+        raise Throttled(
+            "too many wrong enrollment codes; wait before trying again",
+            code="too_many_code_attempts",
+            retry_after_seconds=_retry_after(now),
+        )
+
+
+def _check_basket(product_ids: list[int]) -> None:
+    if not product_ids:
+        raise InvalidInput.for_field("product_ids", "must name at least one product")
+
+
+def validate(learner: Learner, product_ids: list[int], code_text: str | None) -> dict[str, Any]:
+    """Quote a basket for the learner with the code: per line prices and reasons, total, payment."""
+    _check_basket(product_ids)
+    code, typed = _normalized(code_text)
+    now = utcnow()
+    state = _load(learner, product_ids, code, typed)
+    if typed:
+        _throttle(state, now)
+    result = quote(product_ids, state, now, code_given=typed)
+    _report(result, "validate", code_text)
+    if result.failed_code_attempt:
+        _count_failed_attempt(learner, now)
+    return quote_view(result)
+
+
+def _report(result: Quote, action: str, code_text: str | None) -> None:
+    reasons = sorted({r.value for line in result.lines for r in line.reasons})
+    for reason in reasons:
+        metrics.add_metric(name=f"CheckoutRejected_{reason}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        f"checkout {action}",
+        extra={"code": code_format.masked(code_text or ""), "valid": result.valid, "reasons": reasons},
+    )
+
+
+def _rejected(result: Quote) -> Exception:
+    _, line = result.first_failure()
+    details = [
+        ErrorDetail(f"product_ids[{i}]", f"{', '.join(r.value for r in ln.reasons)}: {ln.message}")
+        for i, ln in enumerate(result.lines)
+        if not ln.valid
+    ]
+    return rejection(line.reasons[0], line.message, details)
+
+
+def complete(
+    learner: Learner,
+    product_ids: list[int],
+    code_text: str | None,
+    order_reference: str | None,
+    idempotency_key: str | None,
+) -> CheckoutAnswer:
+    """Re-check the basket and, for a $0 total, redeem + attach + enroll in one transaction.
+
+    A priced total writes nothing and answers ``payment_required`` with the amount to charge. A retry
+    with the same Idempotency-Key gets the stored first answer; another body with that key is refused.
+    """
+    _check_basket(product_ids)
+    code, typed = _normalized(code_text)
+    fingerprint = request_hash(product_ids, code, order_reference)
+    for attempt in range(_ATTEMPTS):
+        now = utcnow()
+        state = _load(learner, product_ids, code, typed, idempotency_key)
+        if state.stored_result is not None:
+            if state.stored_result.request_hash != fingerprint:
+                raise Conflict(
+                    "this Idempotency-Key was used for another checkout", code="idempotency_key_reused"
+                )
+            metrics.add_metric(name="CheckoutReplayed", unit=MetricUnit.Count, value=1)
+            return CheckoutAnswer(state.stored_result.status_code, state.stored_result.body)
+        if typed:
+            _throttle(state, now)
+        result = quote(product_ids, state, now, code_given=typed)
+        _report(result, "complete", code_text)
+        if not result.valid:
+            if result.failed_code_attempt:
+                _count_failed_attempt(learner, now)
+            raise _rejected(result)
+        if result.requires_payment:
+            # Nothing is redeemed before payment: the storefront charges, then completes again
+            # once a zero-balance order can be recorded (see docs/decisions.md).
+            body = {"status": "payment_required", "order_reference": order_reference, **quote_view(result)}
+            return CheckoutAnswer(200, json.dumps(body, separators=(",", ":")))
+        line = result.lines[0]
+        assert line.product is not None
+        assert state.code is not None
+        contract = state.contracts[line.product.contract_id]
+        attach = None
+        if contract.id not in state.member_of:
+            attach = Membership(
+                contract_id=contract.id,
+                user_id=learner.user_id,
+                source="code",
+                code=state.code.code,
+                attached_at=now,
+            )
+        body = {
+            "status": "completed",
+            "order_reference": order_reference,
+            **quote_view(result),
+            "enrollment": {
+                "run_id": line.product.run_id,
+                "product_id": line.product.id,
+                "contract_id": contract.id,
+                "enrolled_at": now.isoformat(),
+            },
+            "attached": attach is not None,
+        }
+        text = json.dumps(body, separators=(",", ":"))
+        plan = CheckoutPlan(
+            user_id=learner.user_id,
+            product=line.product,
+            contract=contract,
+            code=state.code,
+            attach=attach,
+            now=now,
+            order_reference=order_reference,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint,
+            response_body=text,
+        )
+        try:
+            repo.commit_checkout(plan)
+        except repo.CheckoutCollided as collided:
+            logger.info("checkout collided; deciding again", extra={"failed": sorted(collided.failed)})
+            _pause_after(collided, attempt)
+            continue
+        metrics.add_metric(name="CodesRedeemed", unit=MetricUnit.Count, value=1)
+        if attach is not None:
+            metrics.add_metric(name="SeatsTaken", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "checkout completed",
+            extra={
+                "code": code_format.masked(state.code.code),
+                "contract_id": contract.id,
+                "run_id": line.product.run_id,
+            },
+        )
+        return CheckoutAnswer(200, text)
+    raise Conflict("the checkout kept colliding with other changes; retry", code="checkout_busy")
+
+
+AttachOutcome = Literal["attached", "already_attached"]
+
+
+def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Contract]:
+    """Attach the learner to the contract of a code, without enrolling and without using the code up.
+
+    The code must be usable (a one-time code stays available for the learner's checkout); a learner
+    already attached takes no new seat.
+    """
+    code, _typed = _normalized(code_text)
+    lookup = code if code is not None else _IMPOSSIBLE_CODE
+    settings = get_settings()
+    for attempt in range(_ATTEMPTS):
+        now = utcnow()
+        first = repo.load_state(
+            user_id=learner.user_id,
+            product_ids=[],
+            code=lookup,
+            sso_claim=None,
+            now=now,
+            window_seconds=settings.code_attempt_window_seconds,
+        )
+        _throttle(first, now)
+        found = first.code
+        state = first
+        if found is not None:
+            state = repo.load_state(
+                user_id=learner.user_id,
+                product_ids=[],
+                code=None,
+                sso_claim=learner.sso_claim,
+                now=now,
+                window_seconds=settings.code_attempt_window_seconds,
+                extra_contract_ids=[found.contract_id],
+            )
+        contract = state.contracts.get(found.contract_id) if found is not None else None
+        reason = attach_refusal(found, contract, state.sso_organization, now)
+        if reason is Reason.CODE_INVALID:
+            metrics.add_metric(name=f"CheckoutRejected_{reason.value}", unit=MetricUnit.Count, value=1)
+            _count_failed_attempt(learner, now)
+            raise rejection(reason, "This enrollment code is not valid.")
+        assert found is not None
+        assert contract is not None
+        if reason is not None:
+            metrics.add_metric(name=f"CheckoutRejected_{reason.value}", unit=MetricUnit.Count, value=1)
+            raise rejection(reason, _attach_message(reason))
+        if contract.id in state.member_of:
+            return "already_attached", contract
+        if not state.seats.get(contract.id) or not state.seats[contract.id].has_room:
+            metrics.add_metric(name="CheckoutRejected_contract_full", unit=MetricUnit.Count, value=1)
+            raise rejection(Reason.CONTRACT_FULL, _attach_message(Reason.CONTRACT_FULL))
+        membership = Membership(
+            contract_id=contract.id, user_id=learner.user_id, source="code", code=found.code, attached_at=now
+        )
+        try:
+            repo.commit_attach(
+                AttachPlan(user_id=learner.user_id, code=found, membership=membership, now=now)
+            )
+        except repo.CheckoutCollided as collided:
+            _pause_after(collided, attempt)
+            continue
+        metrics.add_metric(name="SeatsTaken", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "attached by code", extra={"code": code_format.masked(found.code), "contract_id": contract.id}
+        )
+        return "attached", contract
+    raise Conflict("attaching kept colliding with other changes; retry", code="checkout_busy")
+
+
+def _pause_after(collided: repo.CheckoutCollided, attempt: int) -> None:
+    """A short, jittered pause when DynamoDB reported a transaction conflict (not a failed condition)."""
+    if collided.conflicted:
+        time.sleep(_jitter.uniform(0.005, 0.02) * (attempt + 1))
+
+
+def _attach_message(reason: Reason) -> str:
+    return MESSAGES[reason]

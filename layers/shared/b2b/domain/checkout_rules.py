@@ -1,0 +1,328 @@
+"""Checkout rules: quote a basket against a code, complete it exactly once, attach by code.
+
+A product of a contract run is never checked out without a valid code for that product, even at $0.
+Since a code belongs to one product, a basket that can be completed holds exactly one product.
+
+Completing re-reads everything, then writes one transaction (code redeemed, seat + membership when
+the learner is new to the contract, enrollment, audit, replayable response). When the transaction is
+cancelled (a concurrent checkout won a race), the whole flow runs again on fresh, strongly consistent
+reads, so the loser answers with the reason the new state gives (``code_already_used``,
+``contract_full``...) instead of guessing it from the cancellation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from b2b.domain.model import Contract, Membership, MembershipType, Product
+from b2b.errors import B2BError, Conflict, ErrorDetail, Forbidden, NotFound, Throttled
+from b2b.observability import logger
+
+
+class Reason(StrEnum):
+    """Why a basket line cannot be checked out (machine-readable)."""
+
+    UNKNOWN_PRODUCT = "unknown_product"
+    CODE_REQUIRED = "code_required"
+    CODE_INVALID = "code_invalid"
+    CODE_NOT_FOR_PRODUCT = "code_not_for_product"
+    CODE_ALREADY_USED = "code_already_used"
+    CONTRACT_NOT_OPEN = "contract_not_open"
+    SSO_REQUIRED = "sso_required"
+    CONTRACT_FULL = "contract_full"
+    ALREADY_ENROLLED = "already_enrolled"
+
+
+MESSAGES: dict[Reason, str] = {
+    Reason.UNKNOWN_PRODUCT: "This product does not exist or is no longer sold.",
+    Reason.CODE_REQUIRED: "This course is part of an organization's contract: enter your enrollment code.",
+    Reason.CODE_INVALID: "This enrollment code is not valid.",
+    Reason.CODE_NOT_FOR_PRODUCT: "This enrollment code is for another course of the contract.",
+    Reason.CODE_ALREADY_USED: "This enrollment code has already been used.",
+    Reason.CONTRACT_NOT_OPEN: "Enrollment through this contract is not open at the moment.",
+    Reason.SSO_REQUIRED: "Sign in through your organization's login to use this code.",
+    Reason.CONTRACT_FULL: "Every seat of this contract is taken.",
+    Reason.ALREADY_ENROLLED: "You are already enrolled in this course.",
+}
+_SSO_CONTRACT_HINT = " Members of this organization get access by signing in through its login."
+
+# Reasons that tell a code was wrong: they count as failed attempts (brute-force protection).
+CODE_ATTEMPT_FAILURES = frozenset(
+    {Reason.CODE_INVALID, Reason.CODE_NOT_FOR_PRODUCT, Reason.CODE_ALREADY_USED}
+)
+
+# HTTP status when completing (or attaching) fails for this reason.
+_STATUS: dict[Reason, int] = {
+    Reason.UNKNOWN_PRODUCT: 404,
+    Reason.CODE_INVALID: 404,
+    Reason.SSO_REQUIRED: 403,
+}
+
+
+@dataclass(frozen=True)
+class CheckoutCode:
+    """An enrollment code as checkout sees it."""
+
+    code: str
+    contract_id: int
+    product_id: int
+    kind: Literal["one_time", "unlimited"]
+    status: str
+    amount: Decimal
+    valid_from: datetime | None
+    valid_until: datetime | None
+    redemptions: int
+    redeemed_by: str | None
+
+    def is_live(self, now: datetime) -> bool:
+        """Not deactivated and inside its validity window (a redeemed one-time code is still live)."""
+        if self.status not in {"available", "redeemed"}:
+            return False
+        if self.valid_from is not None and now < self.valid_from:
+            return False
+        return not (self.valid_until is not None and now >= self.valid_until)
+
+    @property
+    def used_up(self) -> bool:
+        return self.kind == "one_time" and self.status != "available"
+
+
+@dataclass(frozen=True)
+class Seats:
+    taken: int
+    cap: int | None
+
+    @property
+    def has_room(self) -> bool:
+        return self.cap is None or self.taken < self.cap
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A completed checkout's response, kept for retries with the same Idempotency-Key."""
+
+    request_hash: str
+    status_code: int
+    body: str
+
+
+@dataclass(frozen=True)
+class CheckoutState:
+    """Everything one checkout decision needs, read in two BatchGetItem rounds."""
+
+    products: dict[int, Product]
+    code: CheckoutCode | None
+    contracts: dict[int, Contract]
+    seats: dict[int, Seats]
+    member_of: frozenset[int]
+    enrolled_runs: frozenset[str]
+    # The organization named by the token's SSO claim (None: no claim, or no such organization).
+    sso_organization: int | None
+    failed_attempts: int = 0
+    stored_result: StoredResult | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One basket line, priced and judged."""
+
+    product_id: int
+    product: Product | None
+    list_price: Decimal
+    price: Decimal
+    reasons: tuple[Reason, ...]
+    code_applies: bool
+    message: str
+
+    @property
+    def valid(self) -> bool:
+        return not self.reasons
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: list[Line]
+    code_given: bool
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.price for line in self.lines), Decimal(0))
+
+    @property
+    def valid(self) -> bool:
+        return all(line.valid for line in self.lines)
+
+    @property
+    def requires_payment(self) -> bool:
+        return self.total > 0
+
+    @property
+    def failed_code_attempt(self) -> bool:
+        """A code was given and no line accepted it because the code itself was wrong."""
+        return (
+            self.code_given
+            and not any(line.code_applies for line in self.lines)
+            and any(CODE_ATTEMPT_FAILURES & set(line.reasons) for line in self.lines)
+        )
+
+    def first_failure(self) -> tuple[int, Line]:
+        return next((i, line) for i, line in enumerate(self.lines) if not line.valid)
+
+
+def _message(reasons: list[Reason], contract: Contract | None) -> str:
+    if not reasons:
+        return "Ready to check out."
+    text = " ".join(MESSAGES[r] for r in reasons)
+    if (
+        Reason.CODE_REQUIRED in reasons
+        and contract is not None
+        and contract.membership_type is MembershipType.AUTO
+        and not contract.is_priced
+    ):
+        text += _SSO_CONTRACT_HINT
+    return text
+
+
+def judge_line(product_id: int, state: CheckoutState, now: datetime, *, code_given: bool) -> Line:
+    """Price one product for the signed-in learner with the basket's code, and list what blocks it."""
+    product = state.products.get(product_id)
+    contract = state.contracts.get(product.contract_id) if product is not None else None
+    if product is None or contract is None or not product.active:
+        reasons = [Reason.UNKNOWN_PRODUCT]
+        return Line(
+            product_id,
+            None,
+            Decimal(0),
+            Decimal(0),
+            (Reason.UNKNOWN_PRODUCT,),
+            False,
+            _message(reasons, None),
+        )
+    reasons = []
+    code = state.code
+    code_applies = False
+    if code is None:
+        reasons.append(Reason.CODE_INVALID if code_given else Reason.CODE_REQUIRED)
+    elif not code.is_live(now) or code.contract_id != contract.id:
+        # One answer for unknown, deactivated, expired and other contracts' codes: no oracle.
+        reasons.append(Reason.CODE_INVALID)
+    elif code.product_id != product.id:
+        reasons.append(Reason.CODE_NOT_FOR_PRODUCT)
+    elif code.used_up:
+        reasons.append(Reason.CODE_ALREADY_USED)
+    else:
+        code_applies = True
+    if not contract.is_open(now):
+        reasons.append(Reason.CONTRACT_NOT_OPEN)
+    if (
+        contract.membership_type is MembershipType.MANAGED
+        and state.sso_organization != contract.organization_id
+    ):
+        reasons.append(Reason.SSO_REQUIRED)
+    seats = state.seats.get(contract.id, Seats(0, None))
+    if contract.id not in state.member_of and not seats.has_room:
+        reasons.append(Reason.CONTRACT_FULL)
+    if product.run_id in state.enrolled_runs:
+        reasons.append(Reason.ALREADY_ENROLLED)
+    price = code.amount if code_applies and code is not None else product.price
+    return Line(
+        product.id, product, product.price, price, tuple(reasons), code_applies, _message(reasons, contract)
+    )
+
+
+def quote(product_ids: list[int], state: CheckoutState, now: datetime, *, code_given: bool) -> Quote:
+    """Judge every line of a basket (a product listed twice is one line)."""
+    unique_ids = list(dict.fromkeys(product_ids))
+    return Quote(
+        [judge_line(pid, state, now, code_given=code_given) for pid in unique_ids], code_given=code_given
+    )
+
+
+def attach_refusal(
+    code: CheckoutCode | None, contract: Contract | None, sso_organization: int | None, now: datetime
+) -> Reason | None:
+    """Why a learner cannot attach by this code (None: they can, seats permitting)."""
+    if code is None or contract is None or not code.is_live(now) or code.used_up:
+        return Reason.CODE_INVALID  # unknown, deactivated, expired or used: one uniform answer
+    if not contract.is_open(now):
+        return Reason.CONTRACT_NOT_OPEN
+    if contract.membership_type is MembershipType.MANAGED and sso_organization != contract.organization_id:
+        return Reason.SSO_REQUIRED
+    return None
+
+
+def rejection(reason: Reason, message: str, details: list[ErrorDetail] | None = None) -> B2BError:
+    """The error a failed complete or attach answers with (status chosen by reason)."""
+    status = _STATUS.get(reason, 409)
+    error_type: type[B2BError] = {404: NotFound, 403: Forbidden}.get(status, Conflict)
+    return error_type(message=message, details=details or [], code=reason.value)
+
+
+def request_hash(product_ids: list[int], code: str | None, order_reference: str | None) -> str:
+    """Fingerprint of a complete request, so a reused Idempotency-Key with another body is refused."""
+    canonical = json.dumps([sorted(set(product_ids)), code, order_reference], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CheckoutPlan:
+    """The writes of one completed checkout (one product, one code)."""
+
+    user_id: str
+    product: Product
+    contract: Contract
+    code: CheckoutCode
+    attach: Membership | None  # None: the learner is already attached (no new seat)
+    now: datetime
+    order_reference: str | None
+    idempotency_key: str | None
+    request_hash: str
+    response_body: str
+    status_code: int = 200
+
+
+@dataclass(frozen=True)
+class AttachPlan:
+    user_id: str
+    code: CheckoutCode
+    membership: Membership
+    now: datetime
+
+
+def line_view(line: Line) -> dict[str, Any]:
+    return {
+        "product_id": line.product_id,
+        "contract_id": line.product.contract_id if line.product else None,
+        "run_id": line.product.run_id if line.product else None,
+        "list_price": str(line.list_price),
+        "price": str(line.price),
+        "valid": line.valid,
+        "reasons": [r.value for r in line.reasons],
+        "message": line.message,
+    }
+
+
+def quote_view(q: Quote) -> dict[str, Any]:
+    return {
+        "valid": q.valid,
+        "lines": [line_view(line) for line in q.lines],
+        "total": str(q.total),
+        "requires_payment": q.requires_payment,
+    }
+
+
+def check_throttle(state: CheckoutState, limit: int, retry_after: int) -> None:
+    """429 while the learner is past the failed-attempt limit of the current window."""
+    if state.failed_attempts >= limit:
+        logger.info("code attempts throttled", extra={"failed_attempts": state.failed_attempts})
+        raise Throttled(
+            "too many wrong enrollment codes; wait before trying again",
+            code="too_many_code_attempts",
+            retry_after_seconds=max(1, retry_after),
+        )

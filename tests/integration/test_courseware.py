@@ -51,11 +51,13 @@ def test_a_course_becomes_one_dated_contract_run_with_a_product(unique):
     assert [link.courseware_id for link in view.links] == [course_id]
 
 
-def test_attaching_a_course_twice_makes_one_run(unique):
+def test_attaching_a_course_twice_makes_one_run(unique, ddb_requests):
     _, contract = new_contract(unique)
     course_id = source_course(unique)
     assert len(courseware.attach_courseware(contract.id, course_id).created_runs) == 1
+    ddb_requests.reset()
     again = courseware.attach_courseware(contract.id, course_id)
+    assert ddb_requests.calls == ["BatchGetItem"]  # read, found everything in place, wrote nothing
     assert again.created_runs == []
     assert not again.changed
     assert len(products.list_products(contract.id)) == 1
@@ -186,3 +188,19 @@ def test_program_of_twenty_costs_about_what_one_course_costs(unique, ddb_request
     assert len(one_course) <= 4, one_course
     assert len(program) <= len(one_course) + 1, program
     assert program.count("TransactWriteItems") == 1
+
+
+def test_a_program_too_big_for_one_transaction_is_split(unique, ddb_requests):
+    # Given a program of 40 courses (121 operations: more than one transaction takes)
+    _, contract = new_contract(unique)
+    course_ids = [source_course(unique, f"B{i:02d}") for i in range(40)]
+    program_id = f"program-v1:UAI+BIG{unique}"
+    catalog.register_program(program_id, course_ids)
+    # When it is attached
+    ddb_requests.reset()
+    attachment = courseware.attach_courseware(contract.id, program_id)
+    # Then every course gets its run, in two transactions
+    assert len(attachment.created_runs) == 40
+    assert ddb_requests.calls.count("TransactWriteItems") == 2
+    assert len(products.list_products(contract.id)) == 40
+    assert len(courseware.list_courseware(contract.id, 100, None).runs) == 40

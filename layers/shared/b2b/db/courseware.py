@@ -244,6 +244,8 @@ def write_attachment(plan: AttachmentPlan) -> None:
     attachment created one of these runs first (read again and re-plan), ``run_key_taken`` when
     a new run's key already exists, and ``course_run_assigned`` when a run went to a contract.
     """
+    if plan.empty:
+        return
     per_run = 3
     room = MAX_TRANSACTION_OPERATIONS - 1  # the contract check rides in every transaction
     runs: list[tuple[str, CourseRun, Product]] = [("new", r, p) for r, p in plan.new_runs]

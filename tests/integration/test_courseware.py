@@ -204,3 +204,65 @@ def test_a_program_too_big_for_one_transaction_is_split(unique, ddb_requests):
     assert ddb_requests.calls.count("TransactWriteItems") == 2
     assert len(products.list_products(contract.id)) == 40
     assert len(courseware.list_courseware(contract.id, 100, None).runs) == 40
+
+
+def test_a_course_attached_again_after_detach_gets_its_kept_run_back(unique):
+    # Given a course attached to a contract, then detached (its run is kept)
+    _, contract = new_contract(unique)
+    course_id = source_course(unique)
+    [run] = courseware.attach_courseware(contract.id, course_id).created_runs
+    courseware.detach_courseware(contract.id, course_id)
+    # When the course is attached again in the same year (the run key is the same)
+    again = courseware.attach_courseware(contract.id, course_id)
+    # Then the kept run is given back rather than a clash on its key
+    assert again.created_runs == []
+    assert [r.id for r in again.assigned_runs] == [run.id]
+    assert catalog_repo.get_run(run.id).contract_id == contract.id
+    assert sorted(p.active for p in products.list_products(contract.id)) == [False, True]
+    assert [r.id for r in courseware.list_courseware(contract.id, 50, None).runs] == [run.id]
+
+
+@pytest.fixture
+def reconcile_queue(resources):
+    """A FIFO queue of the test's own standing in for the reconcile queue (nothing else reads it)."""
+    import uuid
+
+    import boto3
+    from b2b.settings import get_settings
+
+    sqs = boto3.client("sqs", endpoint_url=resources.endpoint_url, region_name="us-east-1")
+    url = sqs.create_queue(
+        QueueName=f"reconcile-test-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"}
+    )["QueueUrl"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RECONCILE_QUEUE_URL", url)
+        get_settings.cache_clear()
+
+        def drain() -> list[str]:
+            # FIFO: a message left in flight would hold back the rest of its group, so delete each.
+            bodies = []
+            while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+                for message in messages:
+                    bodies.append(message["Body"])
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            return bodies
+
+        yield drain
+    get_settings.cache_clear()
+
+
+def test_every_courseware_change_asks_for_a_reconciliation(unique, reconcile_queue):
+    import json
+
+    # Given a contract (its creation message drained)
+    _, contract = new_contract(unique)
+    reconcile_queue()
+    course_id = source_course(unique)
+    # When a course is attached, attached again (no change), then detached
+    courseware.attach_courseware(contract.id, course_id)
+    courseware.attach_courseware(contract.id, course_id)
+    courseware.detach_courseware(contract.id, course_id)
+    # Then two reconcile requests name the contract and the reason
+    bodies = [json.loads(b) for b in reconcile_queue()]
+    assert [(b["contract_id"], b["reason"]) for b in bodies] == [(contract.id, "courseware_changed")] * 2
+    assert all(b["contract_version"] == contract.version for b in bodies)

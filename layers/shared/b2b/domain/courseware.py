@@ -148,10 +148,38 @@ def _attach_courses(  # noqa: PLR0917 - private helper, called once
                     f"{run.source_run_id}"
                 )
             plan.new_runs.append((run, _product_for(contract, run, now)))
-    repo.write_attachment(plan)
+    try:
+        repo.write_attachment(plan)
+    except Conflict as conflict:
+        if conflict.code != "run_key_taken":
+            raise
+        # A course detached and attached again in the same year meets its kept run: give it back.
+        _reuse_kept_runs(contract, plan, now)
+        repo.write_attachment(plan)
     attachment.created_runs = [run for run, _ in plan.new_runs]
+    attachment.assigned_runs = [run for run, _ in plan.assigned_runs]
     attachment.linked = bool(plan.links)
     return attachment
+
+
+def _reuse_kept_runs(contract: Contract, plan: repo.AttachmentPlan, now: datetime) -> None:
+    """Turn planned runs whose key exists as a free run of the same course into assignments."""
+    kept = repo.read_snapshot(
+        contract.id, include_contract=False, run_ids=[run.id for run, _ in plan.new_runs]
+    ).runs
+    still_new: list[tuple[CourseRun, Product]] = []
+    for run, product in plan.new_runs:
+        existing = kept.get(run.id)
+        if existing is None:
+            still_new.append((run, product))
+            continue
+        if existing.course_id != run.course_id or existing.contract_id is not None:
+            raise Conflict(f"course run {run.id} already exists and is not free", code="run_key_taken")
+        reused = replace(
+            existing, contract_id=contract.id, attached_via=run.attached_via, product_id=product.id
+        )
+        plan.assigned_runs.append((reused, _product_for(contract, reused, now)))
+    plan.new_runs = still_new
 
 
 def _new_contract_run(  # noqa: PLR0917 - private helper, called once

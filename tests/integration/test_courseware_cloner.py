@@ -11,7 +11,7 @@ import boto3
 import pytest
 from b2b.db import catalog as catalog_repo
 from b2b.domain import contracts, courseware, organizations
-from b2b.domain.courseware import CloneInProgress, clone_contract_run
+from b2b.domain.cloning import CloneInProgress, clone_contract_run
 from b2b.domain.model import CloneStatus, MembershipType
 from b2b.openedx import OpenEdxClient, OpenEdxConfig, StudioUnavailable
 from b2b.queues import CloneRunRequest

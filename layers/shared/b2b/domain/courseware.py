@@ -13,12 +13,10 @@ clones are queued for the cloner and never run inside an API request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
 from b2b import queues
-from b2b.db import catalog as catalog_repo
 from b2b.db import contracts as contracts_repo
 from b2b.db import courseware as repo
 from b2b.db import organizations as organizations_repo
@@ -36,12 +34,9 @@ from b2b.domain.model import (
 )
 from b2b.errors import Conflict, NotFound
 from b2b.observability import logger
-from b2b.openedx import OpenEdxClient, StudioRejected, StudioUnavailable
 from b2b.settings import get_settings
 
 _PLAN_ATTEMPTS = 3
-# A cloner holds a run this long; longer than one Lambda invocation can talk to Studio.
-CLONE_LEASE = timedelta(minutes=2)
 
 
 @dataclass
@@ -306,52 +301,6 @@ def detach_courseware(contract_id: int, courseware_id: str) -> list[CourseRun]:
     repo.write_detachment(plan)
     _queue_reconcile(contract)
     return leaving
-
-
-# --- cloning ---------------------------------------------------------------------------------
-
-CloneResult = Literal["cloned", "failed", "already_done", "not_found"]
-
-
-class CloneInProgress(Exception):
-    """Another delivery holds the run's clone lease; try this message again later."""
-
-
-def clone_contract_run(request: queues.CloneRunRequest, studio: OpenEdxClient) -> CloneResult:
-    """Clone one contract run in Studio, exactly once however often the request is delivered.
-
-    The run moves pending → cloning under a lease (one conditional update), so concurrent
-    deliveries do not both call Studio, and a finished run is never cloned again. Studio saying
-    the destination exists (an earlier attempt got through) counts as cloned. A permanent refusal
-    marks the run ``failed`` with the reason; a transient failure puts it back to ``pending`` and
-    raises :class:`StudioUnavailable` so the queue retries it.
-    """
-    now = utcnow()
-    run = repo.claim_clone(request.run_id, now, now + CLONE_LEASE)
-    if run is None:
-        try:
-            current = catalog_repo.get_run(request.run_id)
-        except NotFound:
-            logger.warning("clone requested for an unknown run", extra={"run_id": request.run_id})
-            return "not_found"
-        if current.clone_status is CloneStatus.CLONING:
-            raise CloneInProgress(request.run_id)
-        return "already_done"
-    if run.source_run_id is None:
-        repo.finish_clone(run.id, run.clone_attempts, CloneStatus.FAILED, "the run has no source run")
-        return "failed"
-    try:
-        outcome = studio.clone_course_run(run.source_run_id, run.id)
-    except StudioRejected as rejected:
-        repo.finish_clone(run.id, run.clone_attempts, CloneStatus.FAILED, rejected.reason)
-        logger.warning("Studio refused a clone", extra={"run_id": run.id, "reason": rejected.reason})
-        return "failed"
-    except StudioUnavailable as unavailable:
-        repo.finish_clone(run.id, run.clone_attempts, CloneStatus.PENDING, unavailable.reason)
-        raise
-    repo.finish_clone(run.id, run.clone_attempts, CloneStatus.CLONED, None)
-    logger.info("contract run cloned", extra={"run_id": run.id, "outcome": outcome})
-    return "cloned"
 
 
 def _queue_clones(runs: list[CourseRun]) -> None:

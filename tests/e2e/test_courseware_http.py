@@ -122,3 +122,42 @@ def test_catalog_lists_page_with_cursors(admin_http, unique):
             break
     assert {f"course-v1:PAGE+C{i}{unique}" for i in range(3)} <= set(seen)
     assert admin_http.get("/v1/catalog/courses", params={"cursor": "garbage"}).status_code == 422
+
+
+def test_a_program_adds_the_courses_the_contract_lacks(admin_http, unique):
+    # Given a contract that already has one of a program's three courses
+    created = admin_http.post(
+        "/v1/contracts",
+        json={
+            "organization_name": f"Programs {unique}",
+            "create_organization": True,
+            "name": "Program contract",
+            "membership_type": "non-sso",
+        },
+    )
+    contract_id = created.json()["id"]
+    course_ids = [f"course-v1:UAI_SOURCE+PR{i}{unique}" for i in range(3)]
+    for course_id in course_ids:
+        register_source_course(admin_http, course_id)
+    program = admin_http.post(
+        "/v1/catalog/programs",
+        json={"program_id": f"program-v1:UAI+PR{unique}", "title": "Program", "course_ids": course_ids},
+    )
+    assert program.status_code == 201, program.text
+    admin_http.post(f"/v1/contracts/{contract_id}/courseware", json={"courseware_id": course_ids[0]})
+    # When the program is attached, twice
+    first = admin_http.post(
+        f"/v1/contracts/{contract_id}/courseware", json={"courseware_id": f"program-v1:UAI+PR{unique}"}
+    )
+    second = admin_http.post(
+        f"/v1/contracts/{contract_id}/courseware", json={"courseware_id": f"program-v1:UAI+PR{unique}"}
+    )
+    # Then the first makes exactly two runs and the second none
+    assert first.status_code == 201, first.text
+    assert sorted(r["course_id"] for r in first.json()["created_runs"]) == course_ids[1:]
+    assert first.json()["skipped_course_ids"] == course_ids[:1]
+    assert second.status_code == 200
+    assert second.json()["created_runs"] == []
+    listing = admin_http.get(f"/v1/contracts/{contract_id}/courseware").json()
+    assert len(listing["runs"]) == 3
+    assert {link["kind"] for link in listing["links"]} == {"course", "program"}

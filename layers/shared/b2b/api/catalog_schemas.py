@@ -69,6 +69,8 @@ class CourseRunCreate(StrictBody):
 
 
 class CourseRunOut(BaseModel):
+    """A catalog run; ``clone_status`` is one of not_requested, pending, cloned, failed."""
+
     run_id: str
     course_id: str
     run_tag: str
@@ -96,7 +98,8 @@ class CourseRunOut(BaseModel):
             live=run.live,
             contract_id=run.contract_id,
             source_run_id=run.source_run_id,
-            clone_status=run.clone_status,
+            # "cloning" is the cloner's lease, an internal step: to an operator the run is still pending.
+            clone_status=CloneStatus.PENDING if run.clone_status is CloneStatus.CLONING else run.clone_status,
             clone_error=run.clone_error,
             created_at=run.created_at,
         )

@@ -266,3 +266,18 @@ def test_every_courseware_change_asks_for_a_reconciliation(unique, reconcile_que
     bodies = [json.loads(b) for b in reconcile_queue()]
     assert [(b["contract_id"], b["reason"]) for b in bodies] == [(contract.id, "courseware_changed")] * 2
     assert all(b["contract_version"] == contract.version for b in bodies)
+
+
+def test_concurrent_attaches_of_one_course_make_one_run(unique):
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Given a contract and a course
+    _, contract = new_contract(unique)
+    course_id = source_course(unique)
+    # When five operators attach the course at the same moment
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        attachments = list(pool.map(lambda _: courseware.attach_courseware(contract.id, course_id), range(5)))
+    # Then exactly one run and one product exist, and every request succeeded
+    assert sum(len(a.created_runs) for a in attachments) == 1
+    assert len(courseware.list_courseware(contract.id, 50, None).runs) == 1
+    assert len(products.list_products(contract.id)) == 1

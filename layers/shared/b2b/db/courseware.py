@@ -274,6 +274,11 @@ def _commit_attachment(tx: Transaction, chunk: list[tuple[str, CourseRun, Produc
     try:
         tx.commit()
     except TransactionCancelled as cancelled:
+        if any(label.startswith("guard:") for label in cancelled.reasons) or cancelled.failed("contract"):
+            # Another attachment gave the contract one of these courses, or the contract changed.
+            raise Conflict(
+                "the contract or its courseware changed while attaching; retry", code=STALE_PLAN
+            ) from cancelled
         for kind, run, _ in chunk:
             if kind == "new" and cancelled.failed(f"run:{run.id}"):
                 raise Conflict(

@@ -168,6 +168,9 @@ def _reuse_kept_runs(contract: Contract, plan: repo.AttachmentPlan, now: datetim
         if existing is None:
             still_new.append((run, product))
             continue
+        if existing.contract_id == contract.id:
+            # A concurrent attachment just made this run: read again and find nothing to do.
+            raise Conflict(f"course run {run.id} was just attached", code=repo.STALE_PLAN)
         if existing.course_id != run.course_id or existing.contract_id is not None:
             raise Conflict(f"course run {run.id} already exists and is not free", code="run_key_taken")
         reused = replace(

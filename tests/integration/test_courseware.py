@@ -281,3 +281,22 @@ def test_concurrent_attaches_of_one_course_make_one_run(unique):
     assert sum(len(a.created_runs) for a in attachments) == 1
     assert len(courseware.list_courseware(contract.id, 50, None).runs) == 1
     assert len(products.list_products(contract.id)) == 1
+
+
+def test_a_split_attachment_stopped_halfway_keeps_and_reports_its_first_part(unique):
+    # Given a program of 40 courses, and a foreign run already holding the key the 40th run needs
+    org, contract = new_contract(unique)
+    course_ids = [source_course(unique, f"H{i:02d}") for i in range(40)]
+    program_id = f"program-v1:UAI+HALF{unique}"
+    catalog.register_program(program_id, course_ids)
+    number = course_ids[-1].split("+")[1]
+    blocker = f"course-v1:UAI_{org.org_key}+{number}+{utcnow().year}_C{contract.id}"
+    catalog.register_run(run_id=blocker, course_id=course_ids[0])
+    # When the program is attached
+    with pytest.raises(Conflict) as clash:
+        courseware.attach_courseware(contract.id, program_id)
+    # Then the clash names the key, and the first transaction's 33 runs stay with their products
+    assert clash.value.code == "run_key_taken"
+    assert blocker in clash.value.message
+    assert len(products.list_products(contract.id)) == 33
+    assert len(courseware.list_courseware(contract.id, 100, None).runs) == 33

@@ -98,6 +98,14 @@ def to_link(item: CoursewareLinkItem) -> CoursewareLink:
 
 
 @dataclass
+class AttachmentInterrupted(Conflict):
+    """A split attachment failed after some of its transactions went through: ``committed`` are
+    the new runs already written (the caller still owes them their clone requests)."""
+
+    committed: list[CourseRun] = field(default_factory=list)
+
+
+@dataclass
 class Snapshot:
     """What one batched read found (missing items are simply absent)."""
 
@@ -256,6 +264,7 @@ def write_attachment(plan: AttachmentPlan) -> None:
         chunks.append(runs[start : start + size])
     if not chunks or len(chunks[-1]) * per_run + len(plan.links) > room:
         chunks.append([])
+    committed: list[CourseRun] = []
     for index, chunk in enumerate(chunks):
         tx = Transaction()
         _contract_check(tx, plan.contract_id, plan.contract_version)
@@ -267,7 +276,15 @@ def write_attachment(plan: AttachmentPlan) -> None:
         if index == len(chunks) - 1:
             for link in plan.links:
                 tx.put(f"link:{link.courseware_id}", link_item(link))
-        _commit_attachment(tx, chunk)
+        try:
+            _commit_attachment(tx, chunk)
+        except Conflict as conflict:
+            if committed:
+                raise AttachmentInterrupted(
+                    conflict.message, code=conflict.code, committed=committed
+                ) from conflict
+            raise
+        committed += [run for kind, run, _ in chunk if kind == "new"]
 
 
 def _commit_attachment(tx: Transaction, chunk: list[tuple[str, CourseRun, Product]]) -> None:

@@ -65,13 +65,22 @@ def attach_courseware(contract_id: int, courseware_id: str, create_runs: bool = 
     between, it is re-read and re-planned.
     """
     parsed = parse_courseware_id(courseware_id)
+    # Runs written by part of a split attachment that was then interrupted.
+    written: list[CourseRun] = []
     for attempt in range(_PLAN_ATTEMPTS):
         try:
             attachment, contract = _attach_once(contract_id, parsed, create_runs)
         except Conflict as conflict:
+            if isinstance(conflict, repo.AttachmentInterrupted):
+                written += conflict.committed
             if conflict.code == repo.STALE_PLAN and attempt + 1 < _PLAN_ATTEMPTS:
                 continue
+            if written:
+                # Part of it is in place: those runs still get their clones, the codes their reconcile.
+                _queue_clones(written)
+                _queue_reconcile(contracts_repo.get_contract(contract_id))
             raise
+        attachment.created_runs = written + attachment.created_runs
         if attachment.changed:
             _queue_clones(attachment.created_runs)
             _queue_reconcile(contract)
@@ -148,6 +157,11 @@ def _attach_courses(  # noqa: PLR0917 - private helper, called once
     except Conflict as conflict:
         if conflict.code != "run_key_taken":
             raise
+        if isinstance(conflict, repo.AttachmentInterrupted):
+            # Part of the plan is written: plan the rest afresh rather than replay it.
+            raise repo.AttachmentInterrupted(
+                conflict.message, code=repo.STALE_PLAN, committed=conflict.committed
+            ) from conflict
         # A course detached and attached again in the same year meets its kept run: give it back.
         _reuse_kept_runs(contract, plan, now)
         repo.write_attachment(plan)

@@ -1,6 +1,6 @@
 """A fake Open edX (LMS token endpoint + Studio clone endpoint) on 127.0.0.1, real HTTP.
 
-Each clone call takes the next scripted answer from ``script`` ("ok", "500", "timeout", "400");
+Each clone call takes the next scripted answer from ``script`` ("401", "500", "timeout", "400");
 with the script empty it behaves like Studio: creates the destination, or answers 400 "already
 exists" when it was created before. A "timeout" answer sleeps past the client's timeout and then
 creates the destination anyway, as a slow Studio would.
@@ -83,7 +83,9 @@ def _handler(fake: FakeOpenEdx) -> type[BaseHTTPRequestHandler]:
             time.sleep(fake.delay_seconds)
             answer = fake.next_answer()
             destination = body["destination_course_id"]
-            if answer == "500":
+            if answer == "401":
+                self._reply(401, {"detail": "token expired"})
+            elif answer == "500":
                 self._reply(500, {"detail": "server error"})
             elif answer == "400":
                 self._reply(400, {"source_course_id": ["Course does not exist."]})

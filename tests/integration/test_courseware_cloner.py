@@ -214,3 +214,28 @@ def test_a_bad_message_fails_only_its_record(openedx_settings):
     finally:
         handler.studio_client.cache_clear()
     assert len(response["batchItemFailures"]) == 1
+
+
+def test_the_token_is_reused_and_renewed_when_refused(studio):
+    # Given one client making several clone calls
+    client = client_for(studio)
+    assert client.clone_course_run("course-v1:A+B+SOURCE", "course-v1:X+B+2026_C1") == "cloned"
+    assert client.clone_course_run("course-v1:A+B+SOURCE", "course-v1:X+B+2026_C2") == "cloned"
+    # Then one token served both
+    assert studio.token_calls == 1
+    # And when Studio refuses the token, a fresh one is fetched once and the call goes through
+    studio.script = ["401"]
+    assert client.clone_course_run("course-v1:A+B+SOURCE", "course-v1:X+B+2026_C3") == "cloned"
+    assert studio.token_calls == 2
+    # And the destination existing already counts as success
+    assert client.clone_course_run("course-v1:A+B+SOURCE", "course-v1:X+B+2026_C1") == "already_exists"
+
+
+def test_wrong_credentials_are_retried_later_not_failed(studio):
+    config = OpenEdxConfig(
+        studio_url=studio.url, lms_url=studio.url, client_id=CLIENT_ID, client_secret="wrong", attempts=1
+    )
+    with pytest.raises(StudioUnavailable) as unavailable:
+        OpenEdxClient(config).clone_course_run("course-v1:A+B+SOURCE", "course-v1:X+B+2026_C9")
+    assert "token request refused" in unavailable.value.reason
+    assert studio.clone_calls == []

@@ -295,6 +295,19 @@ def detach_courseware(contract_id: int, courseware_id: str) -> list[CourseRun]:
     """
     parsed = parse_courseware_id(courseware_id)
     contract = contracts_repo.get_contract(contract_id)
+    for attempt in range(_PLAN_ATTEMPTS):
+        try:
+            leaving = _detach_once(contract_id, parsed, courseware_id)
+        except Conflict as conflict:
+            if conflict.code == repo.STALE_PLAN and attempt + 1 < _PLAN_ATTEMPTS:
+                continue
+            raise
+        _queue_reconcile(contract)
+        return leaving
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _detach_once(contract_id: int, parsed: CoursewareId, courseware_id: str) -> list[CourseRun]:
     links, runs = repo.list_all_courseware(contract_id)
     if parsed.kind is CoursewareKind.COURSE:
         leaving = [r for r in runs if r.course_id == parsed.value]
@@ -316,7 +329,6 @@ def detach_courseware(contract_id: int, courseware_id: str) -> list[CourseRun]:
         else:
             plan.guards_to_delete.append(course_id)
     repo.write_detachment(plan)
-    _queue_reconcile(contract)
     return leaving
 
 

@@ -57,3 +57,30 @@ def request_reconcile(request: ReconcileRequest) -> None:
         MessageGroupId=str(request.contract_id),
         MessageDeduplicationId=dedup[:128],
     )
+
+
+class CloneRunRequest(BaseModel):
+    """Body of a message on the clone queue: clone this contract run in Open edX Studio."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_id: str = Field(min_length=1, max_length=255)
+    contract_id: int
+
+
+def request_clones(requests: list[CloneRunRequest]) -> None:
+    """Queue clone requests, ten to a SendMessageBatch; raises when any entry was not accepted."""
+    queue_url = get_settings().clone_queue_url
+    if not requests:
+        return
+    if not queue_url:
+        logger.warning("CLONE_QUEUE_URL is not set; clones not queued", extra={"runs": len(requests)})
+        return
+    for start in range(0, len(requests), 10):
+        chunk = requests[start : start + 10]
+        response = _sqs_client().send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(chunk)],
+        )
+        if response.get("Failed"):
+            raise RuntimeError(f"clone requests not queued: {response['Failed']}")

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Settings(BaseModel):
@@ -44,6 +44,44 @@ class Settings(BaseModel):
     code_attempt_window_seconds: int = Field(300, alias="CODE_ATTEMPT_WINDOW_SECONDS", ge=1, le=86_400)
     # How long a completed checkout's response is replayed for the same Idempotency-Key.
     idempotency_ttl_seconds: int = Field(86_400, alias="IDEMPOTENCY_TTL_SECONDS", ge=60, le=30 * 86_400)
+
+    # Open edX (optional): with the Studio URL and client credentials set, every new contract run
+    # is cloned in Studio from its source run by the courseware cloner (queued, never inline).
+    clone_queue_url: str | None = Field(None, alias="CLONE_QUEUE_URL")
+    openedx_studio_url: str | None = Field(None, alias="OPENEDX_STUDIO_URL")
+    openedx_lms_url: str | None = Field(None, alias="OPENEDX_LMS_URL")
+    openedx_client_id: str | None = Field(None, alias="OPENEDX_CLIENT_ID")
+    openedx_client_secret: str | None = Field(None, alias="OPENEDX_CLIENT_SECRET")
+    openedx_timeout_seconds: float = Field(10.0, alias="OPENEDX_TIMEOUT_SECONDS", gt=0, le=60)
+    openedx_attempts: int = Field(3, alias="OPENEDX_ATTEMPTS", ge=1, le=10)
+
+    @field_validator(
+        "clone_queue_url",
+        "openedx_studio_url",
+        "openedx_lms_url",
+        "openedx_client_id",
+        "openedx_client_secret",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Template parameters left at their "" default arrive as empty variables.
+        return None if value == "" else value
+
+    @property
+    def openedx_configured(self) -> bool:
+        """True when Studio cloning is configured (URLs and client credentials all present)."""
+        return bool(
+            self.openedx_studio_url
+            and self.openedx_lms_url
+            and self.openedx_client_id
+            and self.openedx_client_secret
+        )
+
+    @property
+    def clones_enabled(self) -> bool:
+        """True when new contract runs are queued for cloning (the admin API needs only this)."""
+        return bool(self.clone_queue_url and self.openedx_studio_url)
 
     @property
     def is_local(self) -> bool:

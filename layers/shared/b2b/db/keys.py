@@ -146,3 +146,68 @@ AUDIT_SK_PREFIX = "AUDIT#"
 
 def audit_sk(at_iso: str, event_id: str) -> str:
     return f"{AUDIT_SK_PREFIX}{at_iso}#{event_id}"
+
+
+# Catalog: courses, course runs and programs, each one item under its readable id.
+COURSE_SK = "COURSE"
+RUN_SK = "RUN"
+PROGRAM_SK = "PROGRAM"
+CATALOG_COURSES_GSI1_PK = "CATALOG#COURSES"
+# Every run in one list, sorted by course then run, so a course's runs are one begins_with Query.
+CATALOG_RUNS_GSI1_PK = "CATALOG#RUNS"
+CATALOG_PROGRAMS_GSI1_PK = "CATALOG#PROGRAMS"
+
+
+def course_pk(course_id: str) -> str:
+    return f"COURSE#{course_id}"
+
+
+def run_pk(run_id: str) -> str:
+    return f"RUN#{run_id}"
+
+
+def program_pk(program_id: str) -> str:
+    return f"PROGRAM#{program_id}"
+
+
+def catalog_course_gsi1_sk(course_id: str) -> str:
+    return f"COURSE#{course_id}"
+
+
+def course_runs_gsi1_prefix(course_id: str) -> str:
+    return f"COURSE#{course_id}#RUN#"
+
+
+def catalog_run_gsi1_sk(course_id: str, run_id: str) -> str:
+    return f"{course_runs_gsi1_prefix(course_id)}{run_id}"
+
+
+def catalog_program_gsi1_sk(program_id: str) -> str:
+    return f"PROGRAM#{program_id}"
+
+
+# Courseware of a contract: link items in the contract's partition, and a guard item per course
+# (at most one contract-created run per course). Links and the contract's runs share a gsi2
+# partition, so the courseware listing is one Query.
+COURSEWARE_SK_PREFIX = "COURSEWARE#"
+CONTRACT_COURSE_SK_PREFIX = "COURSE#"
+
+
+def courseware_link_sk(courseware_id: str) -> str:
+    return f"{COURSEWARE_SK_PREFIX}{courseware_id}"
+
+
+def contract_course_sk(course_id: str) -> str:
+    return f"{CONTRACT_COURSE_SK_PREFIX}{course_id}"
+
+
+def contract_courseware_gsi2_pk(contract_id: int) -> str:
+    return f"CONTRACT#{contract_id}#COURSEWARE"
+
+
+def courseware_link_gsi2_sk(courseware_id: str) -> str:
+    return f"LINK#{courseware_id}"
+
+
+def contract_run_gsi2_sk(run_id: str) -> str:
+    return f"RUN#{run_id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -168,3 +169,70 @@ class AuditItem(TableItem, discriminator="audit"):
     source = UnicodeAttribute()  # checkout | attach_by_code
     reference = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
+
+
+class CourseItem(TableItem, discriminator="course"):
+    """A catalog course. ``source_run_id`` (the run tagged SOURCE) and ``first_run_id`` are kept up
+    to date by each run registration, so attaching courseware finds the run to clone without
+    querying the course's runs."""
+
+    course_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    source_run_id = UnicodeAttribute(null=True)
+    first_run_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class CourseRunItem(TableItem, discriminator="course_run"):
+    """A catalog course run. ``contract_id`` is absent while the run belongs to no contract;
+    assigning it is an update conditional on that absence.
+
+    ``clone_status``: not_requested | pending | cloning | cloned | failed. ``cloning`` holds a lease
+    (``clone_lease_until``) so one worker at a time talks to Studio about this run.
+    """
+
+    run_id = UnicodeAttribute()
+    course_id = UnicodeAttribute()
+    run_tag = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    start = UTCDateTimeAttribute(null=True)
+    end = UTCDateTimeAttribute(null=True)
+    self_paced = BooleanAttribute(default=False)
+    live = BooleanAttribute(default=False)
+    contract_id = NumberAttribute(null=True)
+    # The courseware id whose attachment put this run in its contract (course, run or program).
+    attached_via = UnicodeAttribute(null=True)
+    product_id = NumberAttribute(null=True)
+    source_run_id = UnicodeAttribute(null=True)
+    clone_status = UnicodeAttribute(default="not_requested")
+    clone_error = UnicodeAttribute(null=True)
+    clone_attempts = NumberAttribute(default=0)
+    clone_lease_until = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class ProgramItem(TableItem, discriminator="program"):
+    """A catalog program: an ordered list of required courses."""
+
+    program_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    course_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UTCDateTimeAttribute()
+
+
+class CoursewareLinkItem(TableItem, discriminator="courseware_link"):
+    """Courseware (course, course run or program) attached to a contract, in the contract's partition."""
+
+    contract_id = NumberAttribute()
+    courseware_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # course | course_run | program
+    runs_created = BooleanAttribute(default=True)
+    attached_at = UTCDateTimeAttribute()
+
+
+class ContractCourseItem(TableItem, discriminator="contract_course"):
+    """Guard: the contract already has a run of this course (put with attribute_not_exists)."""
+
+    contract_id = NumberAttribute()
+    course_id = UnicodeAttribute()
+    run_id = UnicodeAttribute()

@@ -1,0 +1,1 @@
+"""Courseware cloner: clones contract runs in Open edX Studio from the clone queue."""

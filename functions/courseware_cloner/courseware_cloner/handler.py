@@ -1,0 +1,45 @@
+"""Lambda entry point of the courseware cloner: one clone request per SQS record, partial batch
+failures reported so only the records that failed are retried."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from b2b.domain.cloning import clone_contract_run
+from b2b.observability import logger, metrics, tracer
+from b2b.openedx import OpenEdxClient, OpenEdxConfig
+from b2b.queues import CloneRunRequest
+from b2b.settings import get_settings
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@lru_cache(maxsize=1)
+def studio_client() -> OpenEdxClient:
+    """One client per execution environment, so the connection and the token are reused."""
+    config = OpenEdxConfig.from_settings(get_settings())
+    if config is None:
+        raise RuntimeError("Open edX is not configured (OPENEDX_* settings); clone requests wait")
+    return OpenEdxClient(config)
+
+
+def clone_record(record: SQSRecord) -> str:
+    request = CloneRunRequest.model_validate_json(record.body)
+    logger.append_keys(run_id=request.run_id, contract_id=request.contract_id)
+    result = clone_contract_run(request, studio_client())
+    metrics.add_metric(name=f"Clone_{result}", unit="Count", value=1)
+    return result
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=clone_record, processor=processor, context=context
+    )

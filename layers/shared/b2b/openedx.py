@@ -1,0 +1,162 @@
+"""Open edX client: clone a course run in Studio with an OAuth2 client-credentials token.
+
+Transient failures (timeouts, connection errors, 5xx, 429) are retried with exponential backoff
+and then reported as :class:`StudioUnavailable`; a 4xx Studio answer is permanent and reported
+as :class:`StudioRejected`, except "the destination already exists", which means an earlier
+attempt got through and counts as success.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+
+from b2b.observability import logger
+from b2b.settings import Settings
+
+CLONE_PATH = "/api/v1/course_runs/clone/"
+TOKEN_PATH = "/oauth2/access_token"
+# Renew a token this long before Open edX says it expires.
+TOKEN_EXPIRY_MARGIN_SECONDS = 30.0
+CloneOutcome = Literal["cloned", "already_exists"]
+
+
+class StudioRejected(Exception):
+    """Studio refused the request for good (a 4xx that retrying cannot fix)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StudioUnavailable(Exception):
+    """Studio or the LMS could not be reached or failed after every retry; try again later."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class OpenEdxConfig:
+    studio_url: str
+    lms_url: str
+    client_id: str
+    client_secret: str
+    timeout_seconds: float = 10.0
+    attempts: int = 3
+    backoff_seconds: float = 0.5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenEdxConfig | None:
+        """The configuration in ``settings``, or None when Open edX is not configured."""
+        if not settings.openedx_configured:
+            return None
+        assert settings.openedx_studio_url and settings.openedx_lms_url  # noqa: PT018 - narrowed above
+        return cls(
+            studio_url=settings.openedx_studio_url.rstrip("/"),
+            lms_url=settings.openedx_lms_url.rstrip("/"),
+            client_id=settings.openedx_client_id or "",
+            client_secret=settings.openedx_client_secret or "",
+            timeout_seconds=settings.openedx_timeout_seconds,
+            attempts=settings.openedx_attempts,
+        )
+
+
+def _already_exists(response: httpx.Response) -> bool:
+    return response.status_code in {400, 409} and "already exists" in response.text.lower()
+
+
+class OpenEdxClient:
+    """Talks to one Open edX instance; reuse one per process (it keeps the connection and token)."""
+
+    def __init__(
+        self,
+        config: OpenEdxConfig,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._config = config
+        self._http = http or httpx.Client(timeout=httpx.Timeout(config.timeout_seconds))
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._token_expires_at = 0.0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def access_token(self) -> str:
+        """A JWT from the LMS token endpoint, cached until shortly before it expires."""
+        with self._lock:
+            if self._token is not None and time.monotonic() < self._token_expires_at:
+                return self._token
+            response = self._send(
+                "POST",
+                f"{self._config.lms_url}{TOKEN_PATH}",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self._config.client_id,
+                    "client_secret": self._config.client_secret,
+                    "token_type": "jwt",
+                },
+            )
+            if response.status_code != 200:
+                # Wrong credentials are an operator's fix, not the run's fault: retry later.
+                raise StudioUnavailable(f"token request refused ({response.status_code})")
+            try:
+                body = response.json()
+                token = str(body["access_token"])
+                lifetime = float(body.get("expires_in", 300))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StudioUnavailable("token response is not understood") from exc
+            self._token = token
+            self._token_expires_at = time.monotonic() + max(0.0, lifetime - TOKEN_EXPIRY_MARGIN_SECONDS)
+            return token
+
+    def _forget_token(self) -> None:
+        with self._lock:
+            self._token = None
+
+    def clone_course_run(self, source_run_id: str, destination_run_id: str) -> CloneOutcome:
+        """Ask Studio to copy ``source_run_id`` into a new run ``destination_run_id``."""
+        payload = {"source_course_id": source_run_id, "destination_course_id": destination_run_id}
+        url = f"{self._config.studio_url}{CLONE_PATH}"
+        response = self._send("POST", url, json=payload, authorize=True)
+        if response.status_code == 401:
+            # The cached token was revoked or expired early: one fresh token, one more try.
+            self._forget_token()
+            response = self._send("POST", url, json=payload, authorize=True)
+        if response.is_success:
+            return "cloned"
+        if _already_exists(response):
+            return "already_exists"
+        raise StudioRejected(f"Studio answered {response.status_code}: {response.text[:500]}")
+
+    def _send(self, method: str, url: str, *, authorize: bool = False, **kwargs: Any) -> httpx.Response:
+        last_problem = ""
+        for attempt in range(self._config.attempts):
+            if attempt:
+                delay = self._config.backoff_seconds * 2 ** (attempt - 1)
+                self._sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not security
+            headers = {"Authorization": f"JWT {self.access_token()}"} if authorize else {}
+            try:
+                response = self._http.request(method, url, headers=headers, **kwargs)
+            except httpx.TimeoutException:
+                last_problem = f"timed out after {self._config.timeout_seconds:g} s"
+            except httpx.TransportError as exc:
+                last_problem = f"could not connect ({type(exc).__name__})"
+            else:
+                if response.status_code < 500 and response.status_code != 429:
+                    return response
+                last_problem = f"answered {response.status_code}"
+            logger.warning(
+                "Open edX request failed", extra={"url": url, "attempt": attempt + 1, "problem": last_problem}
+            )
+        raise StudioUnavailable(f"{url} {last_problem} ({self._config.attempts} attempts)")

@@ -263,3 +263,29 @@ def test_failed_attempt_window_expires_by_ttl(free_course, unique):
     assert len(windows) == 1
     assert windows[0].attempts == 1
     assert windows[0].expires_at > windows[0].window_ends_at > utcnow().timestamp()
+
+
+def test_a_one_time_code_attaches_one_learner_who_alone_can_check_out_with_it(unique):
+    # Given a one-time code of an uncapped contract
+    contract = builders.contract(builders.organization(unique))
+    product = builders.product(contract)
+    value = builders.code(product)
+    # When one learner attaches with it
+    assert post(f"/v1/codes/{value}/attach", None, f"owner-{unique}").status == 201
+    # Then it attaches nobody else (the same uniform answer as an unknown code)
+    other = post(f"/v1/codes/{value}/attach", None, f"other-{unique}")
+    unknown = post(f"/v1/codes/{code_format.generate_code()}/attach", None, f"other-{unique}")
+    assert (other.status, other.body) == (unknown.status, unknown.body)
+    assert contract_repo.get_seats_taken(contract.id) == 1
+    # And nobody else can check out with it, while its owner can
+    body = {"product_ids": [product.id], "code": value}
+    refused = post("/v1/checkout/complete", body, f"other-{unique}")
+    assert (refused.status, refused.body["error"]["code"]) == (409, "code_already_used")
+    done = post("/v1/checkout/complete", body, f"owner-{unique}")
+    assert (done.status, done.body["status"]) == (200, "completed")
+    item = EnrollmentCodeItem.get(keys.code_pk(value), keys.CODE_SK)
+    assert (item.status, item.redeemed_by, item.claimed_by) == (
+        "redeemed",
+        f"owner-{unique}",
+        f"owner-{unique}",
+    )

@@ -77,13 +77,16 @@ def window_index(now: datetime, window_seconds: int) -> int:
     return int(now.timestamp()) // window_seconds
 
 
-def _to_code(item: EnrollmentCodeItem) -> CheckoutCode:
+def _to_code(item: EnrollmentCodeItem, user_id: str) -> CheckoutCode:
+    # A one-time code claimed by another learner (they attached with it) is used, as far as this
+    # learner can tell.
+    claimed_by_other = item.kind == "one_time" and item.claimed_by not in (None, user_id)
     return CheckoutCode(
         code=item.code,
         contract_id=int(item.contract_id),
         product_id=int(item.product_id),
         kind="unlimited" if item.kind == "unlimited" else "one_time",
-        status=item.status,
+        status="claimed" if claimed_by_other and item.status == "available" else item.status,
         amount=item.amount,
         valid_from=item.valid_from,
         valid_until=item.valid_until,
@@ -130,7 +133,7 @@ def load_state(
         int(item.product_id): to_product(item) for item in round_one.values() if isinstance(item, ProductItem)
     }
     code_item = round_one.get((keys.code_pk(code), keys.CODE_SK)) if code is not None else None
-    found_code = _to_code(code_item) if isinstance(code_item, EnrollmentCodeItem) else None
+    found_code = _to_code(code_item, user_id) if isinstance(code_item, EnrollmentCodeItem) else None
     attempts_item = round_one.get(attempts_key)
     failed_attempts = int(attempts_item.attempts) if isinstance(attempts_item, CodeAttemptsItem) else 0
 
@@ -242,7 +245,9 @@ def _redeem_code(tx: Transaction, code: CheckoutCode, user_id: str, now: datetim
                 EnrollmentCodeItem.redeemed_by.set(user_id),
                 EnrollmentCodeItem.redeemed_at.set(now),
             ],
-            same_code & (EnrollmentCodeItem.kind == "one_time"),
+            same_code
+            & (EnrollmentCodeItem.kind == "one_time")
+            & (EnrollmentCodeItem.claimed_by.does_not_exist() | (EnrollmentCodeItem.claimed_by == user_id)),
         )
         add_counter_update(tx, "counter", code.contract_id, code.product_id, available=-1, redeemed=1)
     else:
@@ -341,16 +346,31 @@ def commit_checkout(plan: CheckoutPlan) -> None:
 
 
 def commit_attach(plan: AttachPlan) -> None:
-    """Attach a learner by code: code still usable (checked, not consumed), seat, membership, audit."""
+    """Attach a learner by code: seat, membership, audit, and the code still usable.
+
+    A one-time code is claimed by the learner who attaches with it (``claimed_by``), so it attaches
+    one learner only; it stays available for that learner's own checkout. An unlimited code is only
+    checked.
+    """
     tx = Transaction()
-    tx.condition_check(
-        "code",
-        EnrollmentCodeItem,
-        keys.code_pk(plan.code.code),
-        keys.CODE_SK,
-        (EnrollmentCodeItem.status == "available")
-        & (EnrollmentCodeItem.contract_id == plan.code.contract_id),
+    usable = (EnrollmentCodeItem.status == "available") & (
+        EnrollmentCodeItem.contract_id == plan.code.contract_id
     )
+    code_key = keys.code_pk(plan.code.code)
+    if plan.code.kind == "one_time":
+        tx.update(
+            "code",
+            EnrollmentCodeItem(pk=code_key, sk=keys.CODE_SK),
+            [EnrollmentCodeItem.claimed_by.set(plan.user_id)],
+            usable
+            & (EnrollmentCodeItem.kind == "one_time")
+            & (
+                EnrollmentCodeItem.claimed_by.does_not_exist()
+                | (EnrollmentCodeItem.claimed_by == plan.user_id)
+            ),
+        )
+    else:
+        tx.condition_check("code", EnrollmentCodeItem, code_key, keys.CODE_SK, usable)
     tx.condition_check(
         "contract",
         ContractItem,

@@ -101,6 +101,8 @@ class EnrollmentCodeItem(TableItem, discriminator="code"):
     redemptions = NumberAttribute(default=0)
     redeemed_by = UnicodeAttribute(null=True)
     redeemed_at = UTCDateTimeAttribute(null=True)
+    # The learner who attached with this one-time code: only they can still check out with it.
+    claimed_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
 

@@ -82,7 +82,7 @@ class CheckoutCode:
 
     def is_live(self, now: datetime) -> bool:
         """Not deactivated and inside its validity window (a redeemed one-time code is still live)."""
-        if self.status not in {"available", "redeemed"}:
+        if self.status not in {"available", "redeemed", "claimed"}:
             return False
         if self.valid_from is not None and now < self.valid_from:
             return False

@@ -36,6 +36,18 @@ class Settings(BaseModel):
     default_page_size: int = Field(50, alias="DEFAULT_PAGE_SIZE", ge=1, le=1000)
     max_page_size: int = Field(500, alias="MAX_PAGE_SIZE", ge=1, le=1000)
 
+    # Enrollment codes: how much one reconcile message may write before handing on, the CSV page
+    # size, and the links written into the export ({product_id} and {code} are filled in).
+    reconcile_write_budget: int = Field(2000, alias="RECONCILE_WRITE_BUDGET", ge=1, le=100_000)
+    codes_csv_page_size: int = Field(5000, alias="CODES_CSV_PAGE_SIZE", ge=1, le=20_000)
+    product_url_template: str = Field(
+        "https://learn.example.com/cart/add?product_id={product_id}&code={code}",
+        alias="PRODUCT_URL_TEMPLATE",
+    )
+    attach_url_template: str = Field(
+        "https://learn.example.com/attach?code={code}", alias="ATTACH_URL_TEMPLATE"
+    )
+
     @property
     def is_local(self) -> bool:
         """True when running on the local stack."""

@@ -122,3 +122,20 @@ CODE_COUNTER_SK_PREFIX = "CODESTATS#"
 
 def code_counter_sk(product_id: int) -> str:
     return f"{CODE_COUNTER_SK_PREFIX}{padded(product_id)}"
+
+
+# Enrollment codes of a contract: gsi1 sorts them by product then per-product sequence (so one
+# product's codes, newest first, are one Query); gsi2 partitions them by status as well.
+CODE_SEQ_WIDTH = 9
+
+
+def code_gsi1_sk(product_id: int, seq: int) -> str:
+    return f"{code_product_prefix(product_id)}{seq:0{CODE_SEQ_WIDTH}d}"
+
+
+def code_product_prefix(product_id: int) -> str:
+    return f"PRODUCT#{padded(product_id)}#"
+
+
+def contract_codes_by_status_gsi2_pk(contract_id: int, status: str) -> str:
+    return f"CONTRACT#{contract_id}#CODES#{status}"

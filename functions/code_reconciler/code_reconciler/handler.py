@@ -6,6 +6,7 @@ dead-lettered by the queue, while the rest of its batch succeeds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -18,14 +19,16 @@ from b2b.queues import ReconcileRequest
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def _seconds_left(context: LambdaContext | None) -> Callable[[], float] | None:
+    if context is None:
+        return None
+    return lambda: context.get_remaining_time_in_millis() / 1000
+
+
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     request = ReconcileRequest.model_validate_json(record.body)
     logger.append_keys(contract_id=request.contract_id, change_id=request.change_id)
-    time_left = None
-    if lambda_context is not None:
-        context = lambda_context
-        time_left = lambda: context.get_remaining_time_in_millis() / 1000
-    outcome = reconcile_codes(request, time_left=time_left)
+    outcome = reconcile_codes(request, time_left=_seconds_left(lambda_context))
     metrics.add_metric(name="CodeWrites", unit="Count", value=outcome.writes)
 
 

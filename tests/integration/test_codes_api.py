@@ -125,7 +125,9 @@ def test_health_reports_a_counter_out_of_step(unique):
     contract, products = _reconciled_contract(unique, cap=2, products=1)
     from b2b.db.code_counters import counter_actions, counter_item
 
-    counter_item(contract.id, products[0].id).update(counter_actions(contract.id, products[0].id, available=3))
+    counter_item(contract.id, products[0].id).update(
+        counter_actions(contract.id, products[0].id, available=3)
+    )
 
     # When the health check runs
     health = admin("GET", f"/v1/contracts/{contract.id}/codes/health")

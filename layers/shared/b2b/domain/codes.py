@@ -36,7 +36,7 @@ from b2b.observability import logger
 from b2b.settings import get_settings
 
 # Stop starting new products when less than this much Lambda time is left.
-TIME_MARGIN_SECONDS = 20.0
+TIME_MARGIN_SECONDS = 15.0
 Publisher = Callable[[queues.ReconcileRequest], None]
 
 
@@ -100,7 +100,7 @@ def reconcile_codes(
     *,
     budget: int | None = None,
     time_left: Callable[[], float] | None = None,
-    publish: Publisher = queues.request_reconcile,
+    publish: Publisher | None = None,
 ) -> ReconcileOutcome:
     """Bring a contract's codes (and its products' prices) in line with the rules, within a budget.
 
@@ -143,7 +143,7 @@ def reconcile_codes(
     continuation = None
     if stopped_at is not None:
         continuation = _continuation(request, stopped_at, hop + 1)
-        publish(continuation)
+        (publish or queues.request_reconcile)(continuation)
     logger.info(
         "reconciled codes",
         extra={

@@ -94,5 +94,3 @@ def _as_domain(contract_json):
 
     assert contract_json["id"]
     return get_contract(contract_json["id"])
-
-

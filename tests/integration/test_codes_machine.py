@@ -72,7 +72,9 @@ class Reconciliation(RuleBasedStateMachine):
             redeem(chosen, user_id=f"learner-{pick}")
             self.history[chosen.code] = code_repo.get_code(chosen.code)
 
-    @rule(budget=st.integers(1, 6), duplicate=st.booleans(), fail_after=st.one_of(st.none(), st.integers(0, 3)))
+    @rule(
+        budget=st.integers(1, 6), duplicate=st.booleans(), fail_after=st.one_of(st.none(), st.integers(0, 3))
+    )
     def reconcile(self, budget, duplicate, fail_after):
         queue = [ReconcileRequest(contract_id=self.contract.id, reason="contract_changed")]
         if fail_after is not None:

@@ -24,7 +24,9 @@ def contract(kind=MembershipType.CODE, cap=None, price=None) -> Contract:
     return Contract(1, 1, "C", "c", "", kind, None, None, True, cap, price, "", NOW, NOW, 1)
 
 
-def code(seq, kind=CodeKind.ONE_TIME, status=CodeStatus.AVAILABLE, amount="0", redemptions=0) -> EnrollmentCode:
+def code(
+    seq, kind=CodeKind.ONE_TIME, status=CodeStatus.AVAILABLE, amount="0", redemptions=0
+) -> EnrollmentCode:
     return EnrollmentCode(
         f"CODE{seq:012d}", 1, 7, seq, kind, status, Decimal(amount), None, None, redemptions, NOW
     )
@@ -71,9 +73,7 @@ def test_free_auto_uncapped_withdraws_every_unredeemed_code():
     kind=st.sampled_from(list(MembershipType)),
     price=st.sampled_from([None, Decimal(0), Decimal(4)]),
     states=st.lists(
-        st.tuples(
-            st.sampled_from(list(CodeKind)), st.sampled_from(list(CodeStatus)), st.integers(0, 2)
-        ),
+        st.tuples(st.sampled_from(list(CodeKind)), st.sampled_from(list(CodeStatus)), st.integers(0, 2)),
         max_size=12,
     ),
 )

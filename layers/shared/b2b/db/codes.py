@@ -144,6 +144,17 @@ def product_codes(contract_id: int, product_id: int) -> list[EnrollmentCode]:
         ]
 
 
+def codes_from(contract_id: int, first_product_id: int) -> Iterator[EnrollmentCode]:
+    """A contract's codes from one product on, by product then age, read lazily page by page
+    (one Query per 1 MB), so a run reads only the products it gets to."""
+    with translate_errors():
+        for item in EnrollmentCodeItem.gsi1.query(
+            keys.contract_codes_gsi1_pk(contract_id),
+            EnrollmentCodeItem.gsi1sk >= keys.code_product_prefix(first_product_id),
+        ):
+            yield to_code(item)  # type: ignore[arg-type]
+
+
 def contract_codes(contract_id: int) -> Iterator[EnrollmentCode]:
     """Every code of a contract, by product then age (paged Query on gsi1; for diagnostics)."""
     with translate_errors():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from b2b import queues
@@ -125,6 +125,7 @@ def reconcile_codes(
     price = contract_price(contract)
     stopped_at: int | None = None
     done = 0
+    codes = _CodesByProduct(repo.codes_from(contract.id, start_product))
     for product in list_products(contract.id):
         if product.id < start_product or not product.active:
             continue
@@ -133,7 +134,7 @@ def reconcile_codes(
             break
         if product.price != price:
             repo.set_product_price(product.id, contract.id, price)
-        finished = _reconcile_product(run, product, counters.get(product.id))
+        finished = _reconcile_product(run, product, codes.of(product.id), counters.get(product.id))
         if not finished:
             stopped_at = product.id
             break
@@ -156,10 +157,28 @@ def reconcile_codes(
     return ReconcileOutcome(contract.id, run.writes, done, continuation)
 
 
-def _reconcile_product(run: _Run, product: Product, counter: repo.CounterState | None) -> bool:
+class _CodesByProduct:
+    """Splits one product-ordered stream of codes into each product's codes, in product order."""
+
+    def __init__(self, stream: Iterator[EnrollmentCode]) -> None:
+        self._stream = stream
+        self._next: EnrollmentCode | None = next(stream, None)
+
+    def of(self, product_id: int) -> list[EnrollmentCode]:
+        while self._next is not None and self._next.product_id < product_id:
+            self._next = next(self._stream, None)
+        found = []
+        while self._next is not None and self._next.product_id == product_id:
+            found.append(self._next)
+            self._next = next(self._stream, None)
+        return found
+
+
+def _reconcile_product(
+    run: _Run, product: Product, existing: list[EnrollmentCode], counter: repo.CounterState | None
+) -> bool:
     """Apply as much of one product's plan as the budget allows; True when nothing is left."""
     contract = run.contract
-    existing = repo.product_codes(contract.id, product.id)
     counted_seq = counter.issued_seq if counter else 0
     # Codes above the counted sequence were written by a run that stopped before counting them.
     uncounted = sum(1 for code in existing if code.seq > counted_seq)

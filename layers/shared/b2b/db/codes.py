@@ -272,23 +272,33 @@ class CounterState:
     issued_seq: int = 0
 
 
+def read_product_counters(contract_id: int, product_ids: Sequence[int]) -> dict[int, CounterState]:
+    """The code counters of the given products (BatchGetItem, 100 keys per request)."""
+    with translate_errors():
+        items = CodeCounterItem.batch_get(
+            [(keys.contract_pk(contract_id), keys.code_counter_sk(product_id)) for product_id in product_ids]
+        )
+        return {int(item.product_id): _counter_state(item) for item in items}
+
+
+def _counter_state(item: CodeCounterItem) -> CounterState:
+    return CounterState(
+        product_id=int(item.product_id),
+        available=int(item.available or 0),
+        redeemed=int(item.redeemed or 0),
+        deactivated=int(item.deactivated or 0),
+        unlimited_uses=int(item.unlimited_uses or 0),
+        issued_seq=int(item.issued_seq or 0),
+    )
+
+
 def read_counters(contract_id: int) -> dict[int, CounterState]:
     """Every code counter of a contract by product id (one Query on the contract's partition)."""
     with translate_errors():
         items = CodeCounterItem.query(
             keys.contract_pk(contract_id), CodeCounterItem.sk.startswith(keys.CODE_COUNTER_SK_PREFIX)
         )
-        return {
-            int(item.product_id): CounterState(
-                product_id=int(item.product_id),
-                available=int(item.available or 0),
-                redeemed=int(item.redeemed or 0),
-                deactivated=int(item.deactivated or 0),
-                unlimited_uses=int(item.unlimited_uses or 0),
-                issued_seq=int(item.issued_seq or 0),
-            )
-            for item in items
-        }
+        return {int(item.product_id): _counter_state(item) for item in items}
 
 
 # --- reconciler writes --------------------------------------------------------------------------

@@ -121,14 +121,13 @@ def reconcile_codes(
 
     start_product, hop = _resume_point(request.resume_from)
     run = _Run(contract, budget or get_settings().reconcile_write_budget, time_left)
-    counters = repo.read_counters(contract.id)
+    products = [p for p in list_products(contract.id) if p.id >= start_product and p.active]
+    counters = repo.read_product_counters(contract.id, [p.id for p in products])
     price = contract_price(contract)
     stopped_at: int | None = None
     done = 0
     codes = _CodesByProduct(repo.codes_from(contract.id, start_product))
-    for product in list_products(contract.id):
-        if product.id < start_product or not product.active:
-            continue
+    for product in products:
         if run.remaining <= 0 or run.out_of_time():
             stopped_at = product.id
             break

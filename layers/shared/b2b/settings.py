@@ -83,6 +83,18 @@ class Settings(BaseModel):
         """True when new contract runs are queued for cloning (the admin API needs only this)."""
         return bool(self.clone_queue_url and self.openedx_studio_url)
 
+    # Enrollment codes: how much one reconcile message may write before handing on, the CSV page
+    # size, and the links written into the export ({product_id} and {code} are filled in).
+    reconcile_write_budget: int = Field(2000, alias="RECONCILE_WRITE_BUDGET", ge=1, le=100_000)
+    codes_csv_page_size: int = Field(5000, alias="CODES_CSV_PAGE_SIZE", ge=1, le=20_000)
+    product_url_template: str = Field(
+        "https://learn.example.com/cart/add?product_id={product_id}&code={code}",
+        alias="PRODUCT_URL_TEMPLATE",
+    )
+    attach_url_template: str = Field(
+        "https://learn.example.com/attach?code={code}", alias="ATTACH_URL_TEMPLATE"
+    )
+
     @property
     def is_local(self) -> bool:
         """True when running on the local stack."""

@@ -211,3 +211,20 @@ def courseware_link_gsi2_sk(courseware_id: str) -> str:
 
 def contract_run_gsi2_sk(run_id: str) -> str:
     return f"RUN#{run_id}"
+
+
+# Enrollment codes of a contract: gsi1 sorts them by product then per-product sequence (so one
+# product's codes, newest first, are one Query); gsi2 partitions them by status as well.
+CODE_SEQ_WIDTH = 9
+
+
+def code_gsi1_sk(product_id: int, seq: int) -> str:
+    return f"{code_product_prefix(product_id)}{seq:0{CODE_SEQ_WIDTH}d}"
+
+
+def code_product_prefix(product_id: int) -> str:
+    return f"PRODUCT#{padded(product_id)}#"
+
+
+def contract_codes_by_status_gsi2_pk(contract_id: int, status: str) -> str:
+    return f"CONTRACT#{contract_id}#CODES#{status}"

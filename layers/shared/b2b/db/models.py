@@ -104,6 +104,9 @@ class EnrollmentCodeItem(TableItem, discriminator="code"):
     # The learner who attached with this one-time code: only they can still check out with it.
     claimed_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # Per-product sequence number: orders codes by age ("deactivate the newest first").
+    seq = NumberAttribute(default=0)
+    updated_at = UTCDateTimeAttribute(null=True)
 
 
 class MembershipItem(TableItem, discriminator="membership"):
@@ -139,6 +142,9 @@ class CodeCounterItem(TableItem, discriminator="code_counter"):
     deactivated = NumberAttribute(default=0)
     # Uses of unlimited codes (each checkout with one).
     unlimited_uses = NumberAttribute(default=0)
+    # Highest code sequence number already counted in ``available``: codes above it were written
+    # but not yet counted (a reconciler run stopped in between), and the next run counts them.
+    issued_seq = NumberAttribute(null=True)
 
 
 class CodeAttemptsItem(TableItem, discriminator="code_attempts"):

@@ -1,0 +1,58 @@
+"""Admin routes for a contract's enrollment codes: list, CSV export (paged), stats and health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from b2b.api.code_schemas import CodeHealthOut, CodePage, ContractStatsOut
+from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.domain import codes
+from b2b.domain.reconcile import CodeStatus
+
+router = APIGatewayHttpRouter()
+
+ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
+ProductFilter = Annotated[int | None, Query(ge=1, le=2**53, description="only this product's codes")]
+CsvLimit = Annotated[int | None, Query(ge=1, le=20_000, description="rows per CSV page")]
+
+
+@router.get("/v1/contracts/<contract_id>/codes", tags=["codes"])
+def list_codes(
+    contract_id: ContractIdPath,
+    status: Annotated[CodeStatus | None, Query(description="available | redeemed | deactivated")] = None,
+    product_id: ProductFilter = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
+) -> CodePage:
+    return CodePage.of(codes.list_codes(contract_id, status, product_id, page_size(limit), cursor))
+
+
+@router.get("/v1/contracts/<contract_id>/codes.csv", tags=["codes"])
+def export_codes(
+    contract_id: ContractIdPath,
+    product_id: ProductFilter = None,
+    limit: CsvLimit = None,
+    cursor: PageCursor = None,
+) -> Response[str]:
+    page = codes.export_codes_csv(contract_id, product_id, limit, cursor)
+    headers = {"Content-Disposition": f'attachment; filename="codes-{contract_id}.csv"'}
+    if page.next_cursor:
+        query = f"cursor={page.next_cursor}" + (f"&product_id={product_id}" if product_id else "")
+        if limit:
+            query += f"&limit={limit}"
+        headers["X-Next-Cursor"] = page.next_cursor
+        headers["Link"] = f'</v1/contracts/{contract_id}/codes.csv?{query}>; rel="next"'
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=page.text, headers=headers)
+
+
+@router.get("/v1/contracts/<contract_id>/stats", tags=["codes"])
+def contract_stats(contract_id: ContractIdPath) -> ContractStatsOut:
+    return ContractStatsOut.of(codes.contract_stats(contract_id))
+
+
+@router.get("/v1/contracts/<contract_id>/codes/health", tags=["codes"])
+def code_health(contract_id: ContractIdPath) -> CodeHealthOut:
+    return CodeHealthOut.of(codes.code_health(contract_id))

@@ -1,0 +1,1 @@
+"""SQS-driven reconciliation of a contract's enrollment codes."""

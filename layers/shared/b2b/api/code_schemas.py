@@ -1,0 +1,135 @@
+"""Response bodies of the enrollment-code admin routes (codes, stats, health)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, PlainSerializer
+
+from b2b.db.codes import CounterState
+from b2b.domain.code_format import display
+from b2b.domain.codes import CodeHealth, ContractStats
+from b2b.domain.model import Page
+from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, EnrollmentCode
+
+Amount = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
+
+
+class CodeOut(BaseModel):
+    code: str
+    product_id: int
+    kind: CodeKind
+    status: CodeStatus
+    amount: Amount
+    payment_type: str = "sales"
+    bulk: bool = True
+    valid_from: datetime | None
+    valid_until: datetime | None
+    redemptions: int
+    redeemed_by: str | None
+    redeemed_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, code: EnrollmentCode) -> CodeOut:
+        return cls(
+            code=display(code.code),
+            product_id=code.product_id,
+            kind=code.kind,
+            status=code.status,
+            amount=code.amount,
+            valid_from=code.valid_from,
+            valid_until=code.valid_until,
+            redemptions=code.redemptions,
+            redeemed_by=code.redeemed_by,
+            redeemed_at=code.redeemed_at,
+            created_at=code.created_at,
+        )
+
+
+class CodePage(BaseModel):
+    items: list[CodeOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[EnrollmentCode]) -> CodePage:
+        return cls(items=[CodeOut.of(c) for c in page.items], next_cursor=page.next_cursor)
+
+
+class CodeCountsOut(BaseModel):
+    available: int
+    redeemed: int
+    deactivated: int
+
+    @classmethod
+    def of(cls, counts: CodeCounts) -> CodeCountsOut:
+        return cls(available=counts.available, redeemed=counts.redeemed, deactivated=counts.deactivated)
+
+
+class ProductCodeStats(BaseModel):
+    product_id: int
+    available: int
+    redeemed: int
+    deactivated: int
+    unlimited_uses: int
+
+    @classmethod
+    def of(cls, counter: CounterState) -> ProductCodeStats:
+        return cls(
+            product_id=counter.product_id,
+            available=counter.available,
+            redeemed=counter.redeemed,
+            deactivated=counter.deactivated,
+            unlimited_uses=counter.unlimited_uses,
+        )
+
+
+class ContractStatsOut(BaseModel):
+    contract_id: int
+    seats_taken: int
+    max_learners: int | None
+    codes: CodeCountsOut
+    products: list[ProductCodeStats]
+
+    @classmethod
+    def of(cls, stats: ContractStats) -> ContractStatsOut:
+        return cls(
+            contract_id=stats.contract.id,
+            seats_taken=stats.seats_taken,
+            max_learners=stats.contract.max_learners,
+            codes=CodeCountsOut.of(stats.totals),
+            products=[ProductCodeStats.of(p) for p in stats.products],
+        )
+
+
+class ProductHealthOut(BaseModel):
+    product_id: int
+    counted: CodeCountsOut
+    actual: CodeCountsOut
+    uncounted: int
+    problems: list[str]
+
+
+class CodeHealthOut(BaseModel):
+    contract_id: int
+    healthy: bool
+    products: list[ProductHealthOut]
+
+    @classmethod
+    def of(cls, health: CodeHealth) -> CodeHealthOut:
+        return cls(
+            contract_id=health.contract_id,
+            healthy=health.healthy,
+            products=[
+                ProductHealthOut(
+                    product_id=p.product_id,
+                    counted=CodeCountsOut.of(p.counted),
+                    actual=CodeCountsOut.of(p.actual),
+                    uncounted=p.uncounted,
+                    problems=p.problems,
+                )
+                for p in health.products
+            ],
+        )

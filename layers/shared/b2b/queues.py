@@ -57,3 +57,28 @@ def request_reconcile(request: ReconcileRequest) -> None:
         MessageGroupId=str(request.contract_id),
         MessageDeduplicationId=dedup[:128],
     )
+
+
+class SsoAttachRequest(BaseModel):
+    """Body of a message on the SSO attach queue: finish what a login could not do in time.
+
+    ``organization_ids`` are the SSO organization ids the identity provider named (empty: none, so
+    the learner leaves the auto contracts SSO gave them). ``realize_contract_ids`` are contracts the
+    login already attached the learner to whose default enrollments are still to be realized.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_id: str = Field(min_length=1)
+    organization_ids: list[str]
+    previously_seen: list[str] | None = None
+    realize_contract_ids: list[int] = Field(default_factory=list)
+    reason: Literal["deadline", "error", "default_enrollments"]
+
+
+def request_sso_attach(request: SsoAttachRequest) -> None:
+    """Queue the rest of a login's SSO work; raises when the queue cannot take it."""
+    queue_url = get_settings().sso_attach_queue_url
+    if not queue_url:
+        raise RuntimeError("SSO_ATTACH_QUEUE_URL is not set")
+    _sqs_client().send_message(QueueUrl=queue_url, MessageBody=request.model_dump_json())

@@ -101,20 +101,13 @@ def run_sso_worker(resources: Any, rounds: int = 5) -> int:
     return done
 
 
-def queued_requests(resources: Any) -> list[dict[str, Any]]:
-    """Peek at the SSO attach queue's messages (made visible again right away)."""
-    url = resources.queue_urls["SsoAttachQueue"]
-    sqs = boto3.client("sqs", endpoint_url=resources.endpoint_url, region_name="us-east-1")
-    bodies: list[dict[str, Any]] = []
-    seen = []
-    for _ in range(3):
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
-            "Messages", []
-        )
-        bodies += [json.loads(m["Body"]) for m in messages]
-        seen += messages
-    for message in seen:
-        sqs.change_message_visibility(
-            QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-        )
-    return bodies
+def eventually(check: Any, timeout: float = 20.0) -> bool:
+    """Poll ``check()`` until it is true (the local stack's poller may be the one processing the queue)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return bool(check())

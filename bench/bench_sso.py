@@ -11,7 +11,7 @@ from bench.harness import Row, count_requests, median, percentile, start_environ
 
 SECTION = "SSO attachment (issue 6)"
 CONTRACTS = 20
-LOGINS = 40
+LOGINS = 20
 
 
 class _Context:
@@ -48,18 +48,24 @@ def run() -> list[Row]:
     tag = f"{os.getpid()}"
     org = organizations.register_organization(name=f"Bench SSO {tag}", sso_organization_id=f"bench-sso-{tag}")
     for i in range(CONTRACTS):
-        contracts.create_contract(organization_id=org.id, name=f"Auto {i}", membership_type=MembershipType.AUTO)
+        contracts.create_contract(
+            organization_id=org.id, name=f"Auto {i}", membership_type=MembershipType.AUTO
+        )
     sso_id = org.sso_organization_id or ""
     handler.lambda_handler(_event(f"warm-{tag}", sso_id), _Context())  # warm the connection pool
 
-    counter = iter(range(LOGINS * 3))
+    counter = iter(range(LOGINS * 2))
     request_counts: list[int] = []
+    for _ in range(5):
+        # A budget that never runs out, so no request of an earlier login lands in this count.
+        with count_requests() as requests:
+            sso.login_within_budget(f"counted-{tag}-{next(counter)}", [sso_id], 60.0)
+        request_counts.append(len(requests.calls))
+
     complete: list[bool] = []
 
     def first_login() -> None:
-        with count_requests() as requests:
-            outcome = sso.login_within_budget(f"first-{tag}-{next(counter)}", [sso_id], 2.0)
-        request_counts.append(len(requests.calls) - 0)
+        outcome = sso.login_within_budget(f"first-{tag}-{next(counter)}", [sso_id], 2.0)
         complete.append(outcome.complete and len(outcome.attached) == CONTRACTS)
 
     durations = timed(first_login, LOGINS)
@@ -67,15 +73,22 @@ def run() -> list[Row]:
     relogins = iter(range(LOGINS))
 
     def relogin() -> None:
-        handler.lambda_handler(_event(f"first-{tag}-{next(relogins)}", sso_id), _Context())
+        handler.lambda_handler(_event(f"counted-{tag}-{next(relogins) % 5}", sso_id), _Context())
 
     handler_durations = timed(relogin, LOGINS)
 
-    capped = contracts.create_contract(
-        organization_id=org.id, name="Capped", membership_type=MembershipType.AUTO, max_learners=10
+    # A separate organization, so the racers join the capped contract only.
+    race_org = organizations.register_organization(
+        name=f"Bench SSO race {tag}", sso_organization_id=f"bench-race-{tag}"
     )
+    capped = contracts.create_contract(
+        organization_id=race_org.id, name="Capped", membership_type=MembershipType.AUTO, max_learners=10
+    )
+    race_sso_id = race_org.sso_organization_id or ""
     with ThreadPoolExecutor(max_workers=25) as pool:
-        outcomes = list(pool.map(lambda i: sso.sync_memberships(f"racer-{tag}-{i}", [sso_id]), range(100)))
+        outcomes = list(
+            pool.map(lambda i: sso.sync_memberships(f"racer-{tag}-{i}", [race_sso_id]), range(100))
+        )
     racers_in = sum(capped.id in o.attached for o in outcomes)
     seats = contract_repo.get_seats_taken(capped.id)
 
@@ -93,7 +106,7 @@ def run() -> list[Row]:
         Row(
             SECTION,
             f"DynamoDB requests: first login joining {CONTRACTS} open auto contracts",
-            f"{worst} max over {LOGINS} logins",
+            f"{worst} max over {len(request_counts)} logins",
             f"≤ 2 + {CONTRACTS}",
             worst <= 2 + CONTRACTS,
             "BatchGetItem (org + seen marker), Query (contracts of the org), one TransactWriteItems per contract",
@@ -104,8 +117,8 @@ def run() -> list[Row]:
             f"{median(durations) * 1000:.0f} ms / {percentile(durations, 99) * 1000:.0f} ms",
             "p99 < 2000 ms (trigger budget)",
             percentile(durations, 99) < 2.0,
-            f"in-process against moto server; all {CONTRACTS} joined within the budget in "
-            f"{sum(complete)}/{LOGINS} logins",
+            f"in-process against moto server, which serializes writes and copies the table on every "
+            f"transaction; all {CONTRACTS} joined within the budget in {sum(complete[:LOGINS])}/{LOGINS} logins",
         ),
         Row(
             SECTION,

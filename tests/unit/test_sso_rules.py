@@ -130,3 +130,18 @@ PRODUCTS = [
 )
 def test_run_resolution(kind, key, expected):
     assert resolve_run(intention(kind, key), PRODUCTS, NOW) == expected
+
+
+def test_sample_webhook_request_is_signed_with_the_local_secret():
+    import json
+    from pathlib import Path
+
+    from b2b.settings import LOCAL_WEBHOOK_SECRET
+
+    event = json.loads(
+        (Path(__file__).resolve().parents[2] / "events" / "keycloak_webhook_request.json").read_text()
+    )
+    header = event["headers"]["x-signature"]
+    sent_at = int(header.split(",")[0].removeprefix("t="))
+    assert is_valid(LOCAL_WEBHOOK_SECRET, header, event["body"], sent_at + 10, 300)
+    assert not is_valid(LOCAL_WEBHOOK_SECRET, header, event["body"], sent_at + 301, 300)

@@ -81,4 +81,15 @@ def request_sso_attach(request: SsoAttachRequest) -> None:
     queue_url = get_settings().sso_attach_queue_url
     if not queue_url:
         raise RuntimeError("SSO_ATTACH_QUEUE_URL is not set")
-    _sqs_client().send_message(QueueUrl=queue_url, MessageBody=request.model_dump_json())
+    _sso_sqs_client().send_message(QueueUrl=queue_url, MessageBody=request.model_dump_json())
+
+
+@lru_cache(maxsize=1)
+def _sso_sqs_client() -> SQSClient:
+    # The Cognito trigger hands off when its time budget is spent, so the hand-off itself must be
+    # quick: short timeouts and one retry, instead of botocore's defaults (60 s reads, 3 retries).
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
+    config = Config(connect_timeout=0.5, read_timeout=1.0, retries={"max_attempts": 2, "mode": "standard"})
+    return boto3.client("sqs", region_name=get_settings().aws_region, config=config)

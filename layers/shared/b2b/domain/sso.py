@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ from b2b import queues
 from b2b.db import contracts as contract_repo
 from b2b.db import memberships
 from b2b.db import sso_logins as repo
+from b2b.db.models import SsoSeenItem
 from b2b.db.organizations import get_organization_by_sso_id
 from b2b.domain import default_enrollments
 from b2b.domain.model import Contract, MembershipType, utcnow
@@ -29,11 +31,9 @@ from b2b.observability import logger, metrics
 from b2b.settings import get_settings
 
 Ineligibility = Literal["not_auto", "priced", "not_open"]
-# How default enrollments of newly attached contracts are realized: right away, or by the queue.
-RealizeMode = Literal["inline", "queue"]
 
 
-def ineligibility(contract: Contract, now: Any) -> Ineligibility | None:
+def ineligibility(contract: Contract, now: datetime) -> Ineligibility | None:
     """Why SSO does not attach to ``contract`` (None: it does)."""
     if contract.membership_type is not MembershipType.AUTO:
         return "not_auto"  # code contracts need a code; managed ones a code as well as SSO
@@ -85,7 +85,7 @@ def _run[T](deadline: float | None, calls: Sequence[Callable[[], T]]) -> list[T]
     return _wait([pool.submit(call) for call in calls], deadline)
 
 
-def _open_auto_contracts(organization_id: int) -> list[Contract]:
+def _contracts_of(organization_id: int) -> list[Contract]:
     contracts: list[Contract] = []
     cursor: str | None = None
     while True:
@@ -103,7 +103,7 @@ def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
     except NotFound:
         return []
     detached = []
-    for contract in _open_auto_contracts(organization.id):
+    for contract in _contracts_of(organization.id):
         if contract.membership_type is MembershipType.AUTO and memberships.detach(
             contract.id, user_id, sources=frozenset({"sso"})
         ):
@@ -111,7 +111,7 @@ def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
     return detached
 
 
-def _attach(user_id: str, contract: Contract, marker: Any, now: Any) -> str:
+def _attach(user_id: str, contract: Contract, marker: SsoSeenItem | None, now: datetime) -> str:
     membership = memberships.membership_for(contract.id, user_id, "sso", now)
     try:
         return repo.attach_with_marker(membership, marker)
@@ -160,12 +160,12 @@ def sync_memberships(
         outcome.detached = [c for batch in detached for c in batch]
 
     organizations = list(state.organizations.values())
-    listed = _run(deadline, [partial(_open_auto_contracts, o.id) for o in organizations])
+    listed = _run(deadline, [partial(_contracts_of, o.id) for o in organizations])
     eligible = [c for batch in listed for c in batch if ineligibility(c, now) is None]
 
     marker = None if state.previously_seen == named else repo.seen_item(user_id, named, now)
 
-    def attach(contract: Contract, marker: Any) -> str:
+    def attach(contract: Contract, marker: SsoSeenItem | None) -> str:
         result = _attach(user_id, contract, marker, now)
         # Recorded as each finishes, so a login that runs out of time knows what it did.
         {"attached": outcome.attached, "already_attached": outcome.already_attached}.get(
@@ -184,22 +184,13 @@ def sync_memberships(
 
 
 def login(
-    user_id: str,
-    organization_ids: Iterable[str],
-    *,
-    realize: RealizeMode = "inline",
-    previously_seen: Iterable[str] | None = None,
-    extra_realize: Iterable[int] = (),
+    user_id: str, organization_ids: Iterable[str], *, previously_seen: Iterable[str] | None = None
 ) -> LoginOutcome:
     """Attach/detach without a time budget, then realize the default enrollments of the contracts
-    the learner just joined (and of ``extra_realize``). Errors propagate (the caller retries)."""
+    the learner just joined. Errors propagate (the caller retries or reports them)."""
     outcome = sync_memberships(user_id, organization_ids, previously_seen=previously_seen)
-    to_realize = sorted(set(outcome.attached) | set(extra_realize))
-    if to_realize:
-        if realize == "inline":
-            default_enrollments.realize_for_contracts(user_id, to_realize)
-        else:
-            _hand_off(user_id, organization_ids, outcome, "default_enrollments")
+    if outcome.attached:
+        default_enrollments.realize_for_contracts(user_id, sorted(outcome.attached))
     return outcome
 
 
@@ -293,8 +284,13 @@ def sync_claims(user_id: str, organization_ids: Iterable[str]) -> None:
             login(user_id, named, previously_seen=previous)
     except Exception:
         logger.exception("SSO claim sync failed; handing it to the queue", extra={"user_id": user_id})
-        outcome = LoginOutcome(previously_seen=previous)
-        _hand_off(user_id, named, outcome, "error")
+        _hand_off(user_id, named, LoginOutcome(previously_seen=previous), "error")
+        # Forget the marker too, so the learner's next call tries again even if the queue did not
+        # take the message (the message carries what was seen before, for detaching).
+        try:
+            repo.forget_seen(user_id)
+        except Exception:
+            logger.exception("could not reset the SSO seen marker", extra={"user_id": user_id})
         return
     if len(_recent) >= _RECENT_LIMIT:
         _recent.clear()

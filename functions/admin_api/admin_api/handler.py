@@ -10,7 +10,16 @@ from b2b.api.auth import require_admin
 from b2b.api.resolver import build_resolver
 from b2b.observability import logger, metrics, tracer
 
-from admin_api import catalog, codes, contracts, courseware, organizations, system
+from admin_api import (
+    catalog,
+    codes,
+    contracts,
+    courseware,
+    default_enrollments,
+    learners,
+    organizations,
+    system,
+)
 
 app = build_resolver()
 app.include_router(system.router)
@@ -19,6 +28,8 @@ app.include_router(contracts.router)
 app.include_router(catalog.router)
 app.include_router(courseware.router)
 app.include_router(codes.router)
+app.include_router(learners.router)
+app.include_router(default_enrollments.router)
 app.use([require_admin(system.PUBLIC_PATHS)])
 system.enable_docs(app)
 

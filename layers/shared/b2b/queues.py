@@ -84,3 +84,39 @@ def request_clones(requests: list[CloneRunRequest]) -> None:
         )
         if response.get("Failed"):
             raise RuntimeError(f"clone requests not queued: {response['Failed']}")
+
+
+class SsoAttachRequest(BaseModel):
+    """Body of a message on the SSO attach queue: finish what a login could not do in time.
+
+    ``organization_ids`` are the SSO organization ids the identity provider named (empty: none, so
+    the learner leaves the auto contracts SSO gave them). ``realize_contract_ids`` are contracts the
+    login already attached the learner to whose default enrollments are still to be realized.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_id: str = Field(min_length=1)
+    organization_ids: list[str]
+    previously_seen: list[str] | None = None
+    realize_contract_ids: list[int] = Field(default_factory=list)
+    reason: Literal["deadline", "error", "default_enrollments"]
+
+
+def request_sso_attach(request: SsoAttachRequest) -> None:
+    """Queue the rest of a login's SSO work; raises when the queue cannot take it."""
+    queue_url = get_settings().sso_attach_queue_url
+    if not queue_url:
+        raise RuntimeError("SSO_ATTACH_QUEUE_URL is not set")
+    _sso_sqs_client().send_message(QueueUrl=queue_url, MessageBody=request.model_dump_json())
+
+
+@lru_cache(maxsize=1)
+def _sso_sqs_client() -> SQSClient:
+    # The Cognito trigger hands off when its time budget is spent, so the hand-off itself must be
+    # quick: short timeouts and one retry, instead of botocore's defaults (60 s reads, 3 retries).
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
+    config = Config(connect_timeout=0.5, read_timeout=1.0, retries={"max_attempts": 2, "mode": "standard"})
+    return boto3.client("sqs", region_name=get_settings().aws_region, config=config)

@@ -95,10 +95,31 @@ class Settings(BaseModel):
         "https://learn.example.com/attach?code={code}", alias="ATTACH_URL_TEMPLATE"
     )
 
+    # SSO attachment. Cognito: the user attribute naming the learner's SSO organization(s).
+    sso_org_attribute: str = Field("custom:sso_org_id", alias="SSO_ORG_ATTRIBUTE")
+    # Time the Cognito trigger may spend before handing the rest to the queue (Cognito allows 5 s).
+    sso_trigger_budget_ms: int = Field(2000, alias="SSO_TRIGGER_BUDGET_MS", ge=100, le=4500)
+    sso_attach_queue_url: str | None = Field(None, alias="SSO_ATTACH_QUEUE_URL")
+    sso_attach_concurrency: int = Field(20, alias="SSO_ATTACH_CONCURRENCY", ge=1, le=64)
+    # Keycloak: the token claim holding {"<alias>": {"id": "<uuid>"}}, and the webhook's HMAC secret.
+    keycloak_org_claim: str = Field("organization", alias="KEYCLOAK_ORG_CLAIM")
+    keycloak_webhook_secret_value: str | None = Field(None, alias="KEYCLOAK_WEBHOOK_SECRET")
+    keycloak_webhook_tolerance_seconds: int = Field(300, alias="KEYCLOAK_WEBHOOK_TOLERANCE_SECONDS", ge=1)
+
     @property
     def is_local(self) -> bool:
         """True when running on the local stack."""
         return self.stage == "local"
+
+    @property
+    def keycloak_webhook_secret(self) -> str | None:
+        """The webhook's signing secret; on the local stack a documented default stands in."""
+        if self.keycloak_webhook_secret_value:
+            return self.keycloak_webhook_secret_value
+        return LOCAL_WEBHOOK_SECRET if self.is_local else None
+
+
+LOCAL_WEBHOOK_SECRET = "local-webhook-secret"
 
 
 @lru_cache(maxsize=1)

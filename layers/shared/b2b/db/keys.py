@@ -228,3 +228,30 @@ def code_product_prefix(product_id: int) -> str:
 
 def contract_codes_by_status_gsi2_pk(contract_id: int, status: str) -> str:
     return f"CONTRACT#{contract_id}#CODES#{status}"
+
+
+# SSO: the organizations a learner's identity provider named last (learner's partition).
+SSO_SEEN_SK = "SSO_SEEN"
+
+
+# A learner SSO could not attach (e.g. the contract was full), in the contract's partition.
+def attach_refusal_sk(user_id: str) -> str:
+    return f"REFUSED#{user_id}"
+
+
+# Default enrollments: intentions in the contract's partition (plus a guard item per content key),
+# realizations in the learner's partition.
+INTENTION_SK_PREFIX = "INTENTION#"
+REALIZATION_SK_PREFIX = "REALIZATION#"
+
+
+def intention_sk(intention_id: int) -> str:
+    return f"{INTENTION_SK_PREFIX}{padded(intention_id)}"
+
+
+def intention_key_sk(content_key: str) -> str:
+    return f"INTENTION_KEY#{content_key}"
+
+
+def realization_sk(contract_id: int, intention_id: int) -> str:
+    return f"{REALIZATION_SK_PREFIX}{padded(contract_id)}#{padded(intention_id)}"

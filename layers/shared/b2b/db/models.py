@@ -244,3 +244,51 @@ class ContractCourseItem(TableItem, discriminator="contract_course"):
     contract_id = NumberAttribute()
     course_id = UnicodeAttribute()
     run_id = UnicodeAttribute()
+
+
+class SsoSeenItem(TableItem, discriminator="sso_seen"):
+    """The SSO organization ids a learner's identity provider named last, and their fingerprint
+    (a conditional put on a different fingerprint tells a changed claim set in one write)."""
+
+    user_id = UnicodeAttribute()
+    organization_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    fingerprint = UnicodeAttribute()
+    seen_at = UTCDateTimeAttribute()
+
+
+class AttachRefusalItem(TableItem, discriminator="attach_refusal"):
+    """Why SSO could not attach a learner to a contract (latest attempt), e.g. ``contract_full``."""
+
+    contract_id = NumberAttribute()
+    user_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    refused_at = UTCDateTimeAttribute()
+
+
+class DefaultEnrollmentIntentionItem(TableItem, discriminator="default_enrollment_intention"):
+    """A course (``kind`` course: its current contract run) or run learners of a contract get enrolled in."""
+
+    intention_id = NumberAttribute()
+    contract_id = NumberAttribute()
+    kind = UnicodeAttribute()  # course | run
+    content_key = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class DefaultEnrollmentKeyItem(TableItem, discriminator="default_enrollment_key"):
+    """Guard making a content key appear once among a contract's intentions."""
+
+    intention_id = NumberAttribute()
+    contract_id = NumberAttribute()
+
+
+class DefaultEnrollmentRealizationItem(TableItem, discriminator="default_enrollment_realization"):
+    """An intention realized for one learner: the run it enrolled them in (exactly once)."""
+
+    user_id = UnicodeAttribute()
+    contract_id = NumberAttribute()
+    intention_id = NumberAttribute()
+    run_id = UnicodeAttribute()
+    # True when the learner already had an enrollment in that run (nothing new was written).
+    enrollment_existed = BooleanAttribute(default=False)
+    realized_at = UTCDateTimeAttribute()

@@ -57,6 +57,8 @@ class TableItem(Model):
         table_name = _settings.table_name
         region = _settings.aws_region
         max_retry_attempts = 4
+        # The SSO trigger attaches a learner to many contracts at once, one connection each.
+        max_pool_connections = 32
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

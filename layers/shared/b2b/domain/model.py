@@ -192,3 +192,45 @@ class CoursewareLink:
     kind: CoursewareKind
     runs_created: bool
     attached_at: datetime
+
+
+EnrollmentStatus = Literal["active", "unenrolled"]
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    """A learner's enrollment in one course run; ``source`` says which path made it."""
+
+    user_id: str
+    run_id: str
+    contract_id: int | None
+    product_id: int | None
+    source: str  # checkout | default_enrollment | admin
+    status: EnrollmentStatus
+    enrolled_at: datetime
+
+
+IntentionKind = Literal["course", "run"]
+
+
+@dataclass(frozen=True)
+class DefaultEnrollmentIntention:
+    """Learners of a contract get enrolled in this course (its current contract run) or this run."""
+
+    id: int
+    contract_id: int
+    kind: IntentionKind
+    content_key: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DefaultEnrollmentRealization:
+    """An intention realized for one learner, and the run it enrolled them in."""
+
+    user_id: str
+    contract_id: int
+    intention_id: int
+    run_id: str
+    enrollment_existed: bool
+    realized_at: datetime

@@ -1,0 +1,46 @@
+"""Admin routes: the default enrollments (intentions) of a contract."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from b2b.api.learner_schemas import DefaultEnrollmentCreate, DefaultEnrollmentOut, DefaultEnrollmentPage
+from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.domain import default_enrollments
+
+router = APIGatewayHttpRouter()
+
+ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
+IntentionIdPath = Annotated[int, Path(ge=1, le=2**53)]
+
+
+@router.post("/v1/contracts/<contract_id>/default-enrollments", tags=["default enrollments"])
+def add_default_enrollment(
+    contract_id: ContractIdPath, payload: Annotated[DefaultEnrollmentCreate, Body()]
+) -> Response[DefaultEnrollmentOut]:
+    intention = default_enrollments.add_intention(contract_id, payload.kind, payload.content_key)
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=DefaultEnrollmentOut.of(intention),
+        headers={"Location": f"/v1/contracts/{contract_id}/default-enrollments/{intention.id}"},
+    )
+
+
+@router.get("/v1/contracts/<contract_id>/default-enrollments", tags=["default enrollments"])
+def list_default_enrollments(
+    contract_id: ContractIdPath, limit: PageLimit = None, cursor: PageCursor = None
+) -> DefaultEnrollmentPage:
+    page = default_enrollments.list_intentions(contract_id, page_size(limit), cursor)
+    return DefaultEnrollmentPage(
+        items=[DefaultEnrollmentOut.of(i) for i in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.delete("/v1/contracts/<contract_id>/default-enrollments/<intention_id>", tags=["default enrollments"])
+def remove_default_enrollment(contract_id: ContractIdPath, intention_id: IntentionIdPath) -> Response[None]:
+    default_enrollments.remove_intention(contract_id, intention_id)
+    return Response(status_code=204)

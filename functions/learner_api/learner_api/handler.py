@@ -1,0 +1,25 @@
+"""Lambda entry point of the learner API: wires Powertools, the routers and the middlewares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from b2b.api.auth import require_user
+from b2b.api.resolver import build_resolver
+from b2b.api.sso_claims import sync_sso_claims
+from b2b.observability import logger, metrics, tracer
+
+from learner_api import me
+
+app = build_resolver()
+app.include_router(me.router)
+app.use([require_user, sync_sso_claims])
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,33 @@
+"""Consumer of the SSO attach queue: finishes logins the trigger handed off (and their default
+enrollments). A failing message is retried, then dead-lettered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from b2b.domain import sso
+from b2b.observability import logger, metrics, tracer
+from b2b.queues import SsoAttachRequest
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def complete_login(record: SQSRecord) -> None:
+    request = SsoAttachRequest.model_validate_json(record.body)
+    outcome = sso.complete_request(request)
+    logger.info(
+        "SSO login completed from the queue",
+        extra={"user_id": request.user_id, "reason": request.reason, "attached": outcome.attached},
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(  # type: ignore[return-value]
+        event=event, record_handler=complete_login, processor=processor, context=context
+    )

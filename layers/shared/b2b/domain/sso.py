@@ -1,0 +1,316 @@
+"""SSO attachment: a login through an organization's identity provider attaches the learner to
+every open, free ``auto`` contract of that organization (within each seat cap), and a learner
+whose identity provider no longer names an organization leaves the contracts SSO gave them.
+
+Both identity providers come through here: the Cognito trigger (with a time budget: what does not
+finish in time goes to the SSO attach queue), the Keycloak claim middleware and the Keycloak
+webhook. Attaching is idempotent, so finishing a login twice is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache, partial
+from typing import Any, Literal
+
+from b2b import queues
+from b2b.db import contracts as contract_repo
+from b2b.db import memberships
+from b2b.db import sso_logins as repo
+from b2b.db.models import SsoSeenItem
+from b2b.db.organizations import get_organization_by_sso_id
+from b2b.domain import default_enrollments
+from b2b.domain.model import Contract, MembershipType, utcnow
+from b2b.errors import Conflict, NotFound
+from b2b.observability import logger, metrics
+from b2b.settings import get_settings
+
+Ineligibility = Literal["not_auto", "priced", "not_open"]
+
+
+def ineligibility(contract: Contract, now: datetime) -> Ineligibility | None:
+    """Why SSO does not attach to ``contract`` (None: it does)."""
+    if contract.membership_type is not MembershipType.AUTO:
+        return "not_auto"  # code contracts need a code; managed ones a code as well as SSO
+    if contract.is_priced:
+        return "priced"  # a price means a code and a checkout
+    if not contract.is_open(now):
+        return "not_open"
+    return None
+
+
+@dataclass
+class LoginOutcome:
+    """What a login did; ``complete`` is False when the time budget ran out or a step failed."""
+
+    attached: list[int] = field(default_factory=list)
+    already_attached: list[int] = field(default_factory=list)
+    full: list[int] = field(default_factory=list)
+    detached: list[int] = field(default_factory=list)
+    unknown_organizations: list[str] = field(default_factory=list)
+    complete: bool = True
+    previously_seen: frozenset[str] | None = None
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _executor() -> ThreadPoolExecutor:
+    # Kept for the life of the process (a Lambda execution environment). A few spare workers, so
+    # calls still blocked after an earlier invocation gave up cannot starve the next one.
+    return ThreadPoolExecutor(max_workers=get_settings().sso_attach_concurrency + 8, thread_name_prefix="sso")
+
+
+def _wait[T](futures: list[Future[T]], deadline: float | None) -> list[T]:
+    results = []
+    for future in futures:
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            results.append(future.result(timeout=timeout))
+        except TimeoutError as exc:
+            raise _OutOfTime from exc
+    return results
+
+
+def _run[T](deadline: float | None, calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Run ``calls`` concurrently and return their results in order, or raise when out of time."""
+    pool = _executor()
+    return _wait([pool.submit(call) for call in calls], deadline)
+
+
+def _contracts_of(organization_id: int) -> list[Contract]:
+    contracts: list[Contract] = []
+    cursor: str | None = None
+    while True:
+        page = contract_repo.list_contracts(organization_id, 1000, cursor)
+        contracts += page.items
+        cursor = page.next_cursor
+        if not cursor:
+            return contracts
+
+
+def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
+    """Detach from the organization's auto contracts the memberships SSO made; codes and admins stay."""
+    try:
+        organization = get_organization_by_sso_id(sso_organization_id)
+    except NotFound:
+        return []
+    detached = []
+    for contract in _contracts_of(organization.id):
+        if contract.membership_type is MembershipType.AUTO and memberships.detach(
+            contract.id, user_id, sources=frozenset({"sso"})
+        ):
+            detached.append(contract.id)
+    return detached
+
+
+def _attach(user_id: str, contract: Contract, marker: SsoSeenItem | None, now: datetime) -> str:
+    membership = memberships.membership_for(contract.id, user_id, "sso", now)
+    try:
+        return repo.attach_with_marker(membership, marker)
+    except Conflict as error:
+        if error.code != "contract_full":
+            raise
+        # Recorded, never over-filled: the learner gets in on a later login once a seat frees up.
+        logger.warning(
+            "contract full: learner not attached",
+            extra={"contract_id": contract.id, "user_id": user_id, "reason": "contract_full"},
+        )
+        metrics.add_metric(name="SsoContractFull", unit="Count", value=1)
+        repo.record_refusal(contract.id, user_id, "contract_full", now)
+        return "contract_full"
+
+
+def sync_memberships(
+    user_id: str,
+    organization_ids: Iterable[str],
+    *,
+    deadline: float | None = None,
+    previously_seen: Iterable[str] | None = None,
+    outcome: LoginOutcome | None = None,
+) -> LoginOutcome:
+    """Bring the learner's SSO memberships in line with the organizations their IdP names.
+
+    Requests: one BatchGetItem (the organizations and the marker of what was seen last), one Query
+    per named organization (its contracts), one transaction per eligible contract, all contracts
+    at once. The marker rides in one of those transactions when it changed. Leaving an organization
+    costs more, but only on the login where it happens.
+
+    ``deadline`` (``time.monotonic()``): raise :class:`_OutOfTime` when passed. ``previously_seen``
+    adds organizations known to have been seen before (from a login that ran out of time).
+    """
+    outcome = outcome if outcome is not None else LoginOutcome()
+    named = frozenset(o for o in organization_ids if o)
+    now = utcnow()
+    (state,) = _run(deadline, [lambda: repo.read_login_state(user_id, named)])
+    outcome.previously_seen = state.previously_seen
+    seen_before = (state.previously_seen or frozenset()) | frozenset(previously_seen or ())
+    outcome.unknown_organizations = sorted(named - state.organizations.keys())
+
+    left = sorted(seen_before - named)
+    if left:
+        detached = _run(deadline, [partial(_leave_organization, user_id, o) for o in left])
+        outcome.detached = [c for batch in detached for c in batch]
+
+    organizations = list(state.organizations.values())
+    listed = _run(deadline, [partial(_contracts_of, o.id) for o in organizations])
+    eligible = [c for batch in listed for c in batch if ineligibility(c, now) is None]
+
+    marker = None if state.previously_seen == named else repo.seen_item(user_id, named, now)
+
+    def attach(contract: Contract, marker: SsoSeenItem | None) -> str:
+        result = _attach(user_id, contract, marker, now)
+        # Recorded as each finishes, so a login that runs out of time knows what it did.
+        {"attached": outcome.attached, "already_attached": outcome.already_attached}.get(
+            result, outcome.full
+        ).append(contract.id)
+        return result
+
+    results = _run(deadline, [partial(attach, c, marker if i == 0 else None) for i, c in enumerate(eligible)])
+    if marker is not None and (not results or results[0] != "attached"):
+        repo.save_seen(user_id, named, now)
+    if outcome.attached:
+        metrics.add_metric(name="SsoAttached", unit="Count", value=len(outcome.attached))
+    if outcome.detached:
+        metrics.add_metric(name="SsoDetached", unit="Count", value=len(outcome.detached))
+    return outcome
+
+
+def login(
+    user_id: str, organization_ids: Iterable[str], *, previously_seen: Iterable[str] | None = None
+) -> LoginOutcome:
+    """Attach/detach without a time budget, then realize the default enrollments of the contracts
+    the learner just joined. Errors propagate (the caller retries or reports them)."""
+    outcome = sync_memberships(user_id, organization_ids, previously_seen=previously_seen)
+    if outcome.attached:
+        default_enrollments.realize_for_contracts(user_id, sorted(outcome.attached))
+    return outcome
+
+
+def login_within_budget(user_id: str, organization_ids: Iterable[str], budget_seconds: float) -> LoginOutcome:
+    """The Cognito trigger's login: never raises, returns within ``budget_seconds``.
+
+    Whatever did not finish (out of time, DynamoDB failing) goes to the SSO attach queue, and so do
+    the default enrollments of contracts the learner just joined (they can take longer than a
+    sign-in may wait).
+    """
+    named = sorted(set(organization_ids))
+    deadline = time.monotonic() + budget_seconds
+    outcome = LoginOutcome()
+    try:
+        sync_memberships(user_id, named, deadline=deadline, outcome=outcome)
+    except _OutOfTime:
+        outcome.complete = False
+        _hand_off(user_id, named, outcome, "deadline")
+        return outcome
+    except Exception:
+        logger.exception("SSO login failed; handing it to the queue", extra={"user_id": user_id})
+        outcome.complete = False
+        _hand_off(user_id, named, outcome, "error")
+        return outcome
+    if outcome.attached:
+        _hand_off(user_id, named, outcome, "default_enrollments")
+    return outcome
+
+
+def _hand_off(
+    user_id: str,
+    organization_ids: Iterable[str],
+    outcome: LoginOutcome,
+    reason: Literal["deadline", "error", "default_enrollments"],
+) -> None:
+    request = queues.SsoAttachRequest(
+        user_id=user_id,
+        organization_ids=sorted(set(organization_ids)),
+        previously_seen=sorted(outcome.previously_seen) if outcome.previously_seen is not None else None,
+        realize_contract_ids=sorted(outcome.attached),
+        reason=reason,
+    )
+    try:
+        queues.request_sso_attach(request)
+        metrics.add_metric(name="SsoHandedOff", unit="Count", value=1)
+    except Exception:
+        # Failing open: the login goes on; the next login attaches again.
+        logger.exception("could not queue the rest of an SSO login", extra={"user_id": user_id})
+        metrics.add_metric(name="SsoHandOffFailed", unit="Count", value=1)
+
+
+def complete_request(request: queues.SsoAttachRequest) -> LoginOutcome:
+    """The SSO attach queue's consumer: finish a login (or only its default enrollments)."""
+    if request.reason == "default_enrollments":
+        default_enrollments.realize_for_contracts(request.user_id, request.realize_contract_ids)
+        return LoginOutcome(attached=list(request.realize_contract_ids))
+    outcome = sync_memberships(
+        request.user_id, request.organization_ids, previously_seen=request.previously_seen
+    )
+    # The login that ran out of time may have attached some contracts without noting it; realizing
+    # is exactly-once per intention, so covering every contract the learner is in is safe.
+    contract_ids = set(outcome.attached) | set(outcome.already_attached) | set(request.realize_contract_ids)
+    default_enrollments.realize_for_contracts(request.user_id, sorted(contract_ids))
+    return outcome
+
+
+# --- Keycloak: the organization claim on a learner's token --------------------------------------
+
+_RECENT_LIMIT = 10_000
+# Fingerprint of the claim set each learner was last synced with in this process: a learner's
+# further calls cost nothing until their claims change.
+_recent: dict[str, str] = {}
+
+
+def sync_claims(user_id: str, organization_ids: Iterable[str]) -> None:
+    """Attach/detach a learner whose token names ``organization_ids``, when that set changed.
+
+    Nothing is read or written when this process already saw the set; otherwise one conditional
+    write tells whether it changed since the learner's last call, and only a change costs more.
+    Never raises: a failure goes to the SSO attach queue and the learner's request goes on.
+    """
+    named = sorted(set(organization_ids))
+    print_ = repo.fingerprint(named)
+    if _recent.get(user_id) == print_:
+        return
+    previous: frozenset[str] | None = None
+    try:
+        swapped = repo.swap_seen(user_id, named, utcnow())
+        if not isinstance(swapped, repo.Unchanged):
+            previous = swapped
+            login(user_id, named, previously_seen=previous)
+    except Exception:
+        logger.exception("SSO claim sync failed; handing it to the queue", extra={"user_id": user_id})
+        _hand_off(user_id, named, LoginOutcome(previously_seen=previous), "error")
+        # Forget the marker too, so the learner's next call tries again even if the queue did not
+        # take the message (the message carries what was seen before, for detaching).
+        try:
+            repo.forget_seen(user_id)
+        except Exception:
+            logger.exception("could not reset the SSO seen marker", extra={"user_id": user_id})
+        return
+    if len(_recent) >= _RECENT_LIMIT:
+        _recent.clear()
+    _recent[user_id] = print_
+
+
+def organization_ids_from_claim(value: Any) -> list[str] | None:
+    """SSO organization ids in a Keycloak ``organization`` claim (``{"<alias>": {"id": "<uuid>"}}``,
+    possibly as JSON text as API Gateway passes it). None when the claim is absent or unreadable."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict):
+        return None
+    ids = []
+    for attributes in value.values():
+        if isinstance(attributes, dict) and isinstance(attributes.get("id"), str) and attributes["id"]:
+            ids.append(attributes["id"])
+    return sorted(set(ids))

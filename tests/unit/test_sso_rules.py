@@ -1,0 +1,147 @@
+"""Pure rules of SSO attachment and default enrollments (no network)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from b2b.domain.default_enrollments import NotEnrollable, RunChoice, resolve_run
+from b2b.domain.model import Contract, DefaultEnrollmentIntention, MembershipType, Product, utcnow
+from b2b.domain.sso import ineligibility, organization_ids_from_claim
+from keycloak_hook.signature import is_valid, sign
+
+NOW = utcnow()
+
+
+def a_contract(**changes) -> Contract:
+    fields = {
+        "id": 1,
+        "organization_id": 1,
+        "name": "c",
+        "slug": "c",
+        "description": "",
+        "membership_type": MembershipType.AUTO,
+        "start": None,
+        "end": None,
+        "active": True,
+        "max_learners": None,
+        "price": None,
+        "welcome_message": "",
+        "created_at": NOW,
+        "updated_at": NOW,
+        "version": 1,
+    } | changes
+    return Contract(**fields)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, None),
+        ({"price": Decimal(0)}, None),
+        ({"price": Decimal("10.00")}, "priced"),
+        ({"membership_type": MembershipType.MANAGED}, "not_auto"),
+        ({"membership_type": MembershipType.CODE}, "not_auto"),
+        ({"active": False}, "not_open"),
+        ({"end": NOW - timedelta(seconds=1)}, "not_open"),
+        ({"start": NOW + timedelta(days=1)}, "not_open"),
+    ],
+)
+def test_which_contracts_sso_joins(changes, expected):
+    assert ineligibility(a_contract(**changes), NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        (None, None),
+        ('{"acme":{"id":"u-1"},"beta":{"id":"u-2"}}', ["u-1", "u-2"]),
+        ({"acme": {"id": "u-1"}}, ["u-1"]),
+        ("{}", []),
+        ('{"acme":{}}', []),
+        ("not json", None),
+        ("[acme]", None),
+    ],
+)
+def test_organization_claim_parsing(claim, expected):
+    assert organization_ids_from_claim(claim) == expected
+
+
+def test_signature_rules():
+    body = '{"type":"LOGIN"}'
+    header = sign("s3cret", 1_000, body)
+    assert is_valid("s3cret", header, body, 1_100, 300)
+    assert not is_valid("s3cret", header, body + " ", 1_100, 300)
+    assert not is_valid("other", header, body, 1_100, 300)
+    assert not is_valid("s3cret", header, body, 1_301, 300)
+    assert not is_valid(None, header, body, 1_100, 300)
+    assert not is_valid("s3cret", None, body, 1_100, 300)
+    assert not is_valid("s3cret", "v1=abc", body, 1_100, 300)
+    # A second v1 (secret rotation) is accepted when one of them matches
+    rotated = header + ",v1=" + sign("old", 1_000, body).split("v1=")[1]
+    assert is_valid("old", rotated, body, 1_100, 300)
+
+
+def product(
+    pid: int, course: str, run: str, start_days: int | None, end_days: int | None, active: bool = True
+) -> Product:
+    return Product(
+        id=pid,
+        contract_id=1,
+        run_id=run,
+        course_id=course,
+        title="",
+        price=Decimal(0),
+        active=active,
+        created_at=NOW,
+        run_start=None if start_days is None else NOW + timedelta(days=start_days),
+        run_end=None if end_days is None else NOW + timedelta(days=end_days),
+    )
+
+
+def intention(kind: str, key: str) -> DefaultEnrollmentIntention:
+    return DefaultEnrollmentIntention(id=1, contract_id=1, kind=kind, content_key=key, created_at=NOW)  # type: ignore[arg-type]
+
+
+PRODUCTS = [
+    product(1, "C", "C+2024", -800, -400),
+    product(2, "C", "C+2025", -300, 30),
+    product(3, "C", "C+2026", -10, None),
+    product(4, "C", "C+2027", 100, 400),
+    product(5, "D", "D+OLD", -100, -1),
+    product(6, "E", "E+SOON", 5, 50),
+    product(7, "F", "F+OFF", -5, 50, active=False),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "expected"),
+    [
+        ("course", "C", RunChoice("C+2026", 3)),  # the newest open run, not the future one
+        ("run", "C+2025", RunChoice("C+2025", 2)),  # a named run, even if not the newest
+        ("run", "C+2024", NotEnrollable("run_closed")),
+        ("course", "D", NotEnrollable("run_closed")),
+        ("course", "E", NotEnrollable("run_not_started")),
+        ("course", "F", NotEnrollable("run_inactive")),
+        ("course", "Z", NotEnrollable("not_in_contract")),
+        ("run", "Z+1", NotEnrollable("not_in_contract")),
+    ],
+)
+def test_run_resolution(kind, key, expected):
+    assert resolve_run(intention(kind, key), PRODUCTS, NOW) == expected
+
+
+def test_sample_webhook_request_is_signed_with_the_local_secret():
+    import json
+    from pathlib import Path
+
+    from b2b.settings import LOCAL_WEBHOOK_SECRET
+
+    event = json.loads(
+        (Path(__file__).resolve().parents[2] / "events" / "keycloak_webhook_request.json").read_text()
+    )
+    header = event["headers"]["x-signature"]
+    sent_at = int(header.split(",")[0].removeprefix("t="))
+    assert is_valid(LOCAL_WEBHOOK_SECRET, header, event["body"], sent_at + 10, 300)
+    assert not is_valid(LOCAL_WEBHOOK_SECRET, header, event["body"], sent_at + 301, 300)

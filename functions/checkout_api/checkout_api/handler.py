@@ -8,6 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.api.auth import require_user
 from b2b.api.resolver import build_resolver
+from b2b.api.sso_claims import sync_sso_claims
 from b2b.observability import logger, metrics, tracer
 
 from checkout_api import baskets, codes, docs
@@ -15,7 +16,8 @@ from checkout_api import baskets, codes, docs
 app = build_resolver()
 app.include_router(baskets.router)
 app.include_router(codes.router)
-app.use([require_user])
+# A Keycloak token's organization claim attaches the learner on any learner call (see sso_claims).
+app.use([require_user, sync_sso_claims])
 docs.enable_openapi(app)
 
 

@@ -6,9 +6,11 @@ dead-lettered by the queue, while the rest of its batch succeeds.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,11 +30,18 @@ def _seconds_left(context: LambdaContext | None) -> Callable[[], float] | None:
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     request = ReconcileRequest.model_validate_json(record.body)
     logger.append_keys(contract_id=request.contract_id, change_id=request.change_id)
+    # Lag: from the change being queued to its reconciliation starting.
+    sent_ms = int(record.attributes.sent_timestamp or 0)
+    if sent_ms:
+        lag = max(0.0, time.time() - sent_ms / 1000)
+        metrics.add_metric(name="ReconcileLagSeconds", unit=MetricUnit.Seconds, value=round(lag, 3))
     outcome = reconcile_codes(request, time_left=_seconds_left(lambda_context))
-    metrics.add_metric(name="CodeWrites", unit="Count", value=outcome.writes)
+    metrics.add_metric(name="CodeWrites", unit=MetricUnit.Count, value=outcome.writes)
+    metrics.add_metric(name="CodesGenerated", unit=MetricUnit.Count, value=outcome.created)
+    metrics.add_metric(name="CodesDeactivated", unit=MetricUnit.Count, value=outcome.deactivated)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

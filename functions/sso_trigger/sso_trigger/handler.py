@@ -34,7 +34,7 @@ def _budget_seconds(context: LambdaContext) -> float:
     return max(0.05, min(budget, remaining))
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -49,6 +49,8 @@ class ReconcileOutcome:
     products_done: int
     continuation: queues.ReconcileRequest | None = None
     skipped: str | None = None
+    created: int = 0
+    deactivated: int = 0
 
     @property
     def done(self) -> bool:
@@ -85,6 +87,8 @@ class _Run:
     budget: int
     time_left: Callable[[], float] | None
     writes: int = 0
+    created: int = 0
+    deactivated: int = 0
     issued: list[repo.IssuedCodes] = field(default_factory=list)
 
     @property
@@ -153,7 +157,9 @@ def reconcile_codes(
             "resume_from": continuation.resume_from if continuation else None,
         },
     )
-    return ReconcileOutcome(contract.id, run.writes, done, continuation)
+    return ReconcileOutcome(
+        contract.id, run.writes, done, continuation, created=run.created, deactivated=run.deactivated
+    )
 
 
 class _CodesByProduct:
@@ -189,6 +195,7 @@ def _reconcile_product(
     if deactivate:
         repo.deactivate_codes(contract.id, product.id, deactivate, now)
         run.writes += len(deactivate)
+        run.deactivated += len(deactivate)
     updates = plan.update[: run.remaining]
     if updates:
         repo.update_code_terms(updates, now)
@@ -214,6 +221,7 @@ def _reconcile_product(
         ]
         repo.put_new_codes(new_codes)
         run.writes += created
+        run.created += created
         uncounted += created
         last_seq += created
     if last_seq != counted_seq:

@@ -235,7 +235,10 @@ def _hand_off(
     )
     try:
         queues.request_sso_attach(request)
-        metrics.add_metric(name="SsoHandedOff", unit="Count", value=1)
+        # SsoHandedOff counts fallbacks (out of time, DynamoDB failing); queuing the default
+        # enrollments of a completed login is routine and counted apart.
+        name = "SsoDefaultEnrollmentsQueued" if reason == "default_enrollments" else "SsoHandedOff"
+        metrics.add_metric(name=name, unit="Count", value=1)
     except Exception:
         # Failing open: the login goes on; the next login attaches again.
         logger.exception("could not queue the rest of an SSO login", extra={"user_id": user_id})

@@ -71,6 +71,9 @@ def main(argv: list[str]) -> int:
     OUTPUT.write_text(header + "\n".join(sections[k] for k in sorted(sections)))
     FIGURES.write_text(json.dumps(dict(sorted(figures.items())), indent=2) + "\n")
     print(f"wrote {OUTPUT.relative_to(ROOT)}; targets missed: {failures}")
+    from bench import cost_model
+
+    cost_model.write()
     return 0
 
 

@@ -99,7 +99,30 @@ def request_rows() -> list[Row]:
             str(len(validated.calls)),
             "≤ 3",
             len(validated.calls) <= 3,
-            ", ".join(validated.calls),
+            ", ".join(validated.calls) + f"; {validated.items_read} items read",
+            key="checkout.validate.requests",
+            number=len(validated.calls),
+        ),
+        Row(
+            SECTION,
+            "items read per validate",
+            str(validated.items_read),
+            key="checkout.validate.items_read",
+            number=validated.items_read,
+        ),
+        Row(
+            SECTION,
+            "items read per complete",
+            str(completed.items_read),
+            key="checkout.complete.items_read",
+            number=completed.items_read,
+        ),
+        Row(
+            SECTION,
+            "items written per complete (transactional)",
+            str(completed.transactional_items),
+            key="checkout.complete.transactional_items",
+            number=completed.transactional_items,
         ),
         Row(
             SECTION,
@@ -108,6 +131,8 @@ def request_rows() -> list[Row]:
             "≤ 3",
             len(completed.calls) <= 3,
             ", ".join(completed.calls),
+            key="checkout.complete.requests",
+            number=len(completed.calls),
         ),
     ]
 
@@ -175,6 +200,8 @@ def latency_rows() -> list[Row]:
             "≤ 2.5×",
             ratio <= 2.5,
             "floor: one TransactWriteItems of the same items on the same moto server",
+            key="checkout.complete.latency_ms",
+            number=round(median(complete_samples) * 1000, 1),
         )
     ]
 

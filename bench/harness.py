@@ -61,14 +61,52 @@ def start_environment() -> BenchEnvironment:
     return _ENVIRONMENT
 
 
+_SINGLE_ITEM = {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}
+_READS = {"GetItem", "BatchGetItem", "Query", "TransactGetItems"}
+
+
 class RequestCounter:
-    """Counts DynamoDB API calls on the shared PynamoDB client (botocore ``before-call`` hooks)."""
+    """Counts DynamoDB API calls on the shared PynamoDB client (botocore ``before-call`` hooks), and
+    the items each names (keys of a batch read, operations of a transaction), for the cost model."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.items_read = 0
+        self.items_written = 0
+        self.transactional_items = 0
 
-    def __call__(self, event_name: str, **_: Any) -> None:
-        self.calls.append(event_name.rsplit(".", 1)[-1])
+    def __call__(self, event_name: str, params: Any = None, **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        self.calls.append(operation)
+        body = _request_body(params)
+        if operation in _SINGLE_ITEM:
+            count = 1
+        elif operation == "BatchGetItem":
+            count = sum(len(v.get("Keys", [])) for v in body.get("RequestItems", {}).values())
+        elif operation == "BatchWriteItem":
+            count = sum(len(v) for v in body.get("RequestItems", {}).values())
+        elif operation == "TransactWriteItems":
+            count = len(body.get("TransactItems", []))
+            self.transactional_items += count
+        else:
+            count = 0
+        if operation in _READS:
+            self.items_read += count
+        else:
+            self.items_written += count
+
+
+def _request_body(params: Any) -> dict[str, Any]:
+    import json
+
+    raw = (params or {}).get("body") if isinstance(params, dict) else None
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @contextmanager

@@ -1,0 +1,181 @@
+"""Cost model: docs/cost.md computed from the measured figures in docs/benchmarks.json.
+
+Run by `make bench` after the benchmarks (or alone: `python -m bench.cost_model`). Prices are
+AWS list prices for us-east-1 (on-demand), written once below; every other number comes from the
+benchmark run, so the arithmetic shown in the document is reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ROOT / "docs" / "benchmarks.json"
+OUTPUT = ROOT / "docs" / "cost.md"
+
+# us-east-1 list prices (USD).
+PRICE = {
+    "lambda_gb_second_arm": 0.0000133334,
+    "lambda_request": 0.20 / 1e6,
+    "http_api_request": 1.00 / 1e6,
+    "dynamodb_write_unit": 0.625 / 1e6,  # on-demand write request unit
+    "dynamodb_read_unit": 0.125 / 1e6,  # on-demand read request unit
+    "sqs_fifo_request": 0.50 / 1e6,
+}
+READ_UNITS_PER_ITEM = 0.5  # eventually consistent read of an item under 4 KB
+WRITE_UNITS_PER_ITEM = 1  # standard write of an item under 1 KB
+TRANSACTIONAL_WRITE_UNITS_PER_ITEM = 2  # transactions cost twice
+
+
+def _template_memory() -> dict[str, int]:
+    from b2b_local.template import read_template
+
+    template = read_template()
+    default = int(template.raw.get("Globals", {}).get("Function", {}).get("MemorySize", 128))
+    return {
+        name: int(resource["Properties"].get("MemorySize", default))
+        for name, resource in template.raw["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}" if value >= 0.01 else f"${value:,.4f}"
+
+
+def redemptions(
+    figures: dict[str, float], memory: dict[str, int], count: int = 1_000_000
+) -> tuple[list[str], float]:
+    """Cost of ``count`` redemptions, each one validate and one complete."""
+    gb = memory["CheckoutApiFunction"] / 1024
+    latency_s = figures["checkout.complete.latency_ms"] / 1000
+    reads = figures["checkout.validate.items_read"] + figures["checkout.complete.items_read"]
+    writes = figures["checkout.complete.transactional_items"]
+    rows = [
+        (
+            "API Gateway HTTP API",
+            f"2 requests × {count:,} × {_money(PRICE['http_api_request'] * 1e6)}/M",
+            2 * count * PRICE["http_api_request"],
+        ),
+        (
+            "Lambda requests",
+            f"2 × {count:,} × {_money(PRICE['lambda_request'] * 1e6)}/M",
+            2 * count * PRICE["lambda_request"],
+        ),
+        (
+            "Lambda compute",
+            f"2 × {latency_s * 1000:.0f} ms × {gb:.2f} GB × {count:,} × ${PRICE['lambda_gb_second_arm']}/GB-s",
+            2 * latency_s * gb * count * PRICE["lambda_gb_second_arm"],
+        ),
+        (
+            "DynamoDB reads",
+            f"{reads:.0f} items × {READ_UNITS_PER_ITEM} RRU × {count:,} × {_money(PRICE['dynamodb_read_unit'] * 1e6)}/M",
+            reads * READ_UNITS_PER_ITEM * count * PRICE["dynamodb_read_unit"],
+        ),
+        (
+            "DynamoDB writes",
+            f"{writes:.0f} transactional items × {TRANSACTIONAL_WRITE_UNITS_PER_ITEM} WRU × {count:,} × {_money(PRICE['dynamodb_write_unit'] * 1e6)}/M",
+            writes * TRANSACTIONAL_WRITE_UNITS_PER_ITEM * count * PRICE["dynamodb_write_unit"],
+        ),
+    ]
+    return _table(rows), sum(r[2] for r in rows)
+
+
+def generated_codes(
+    figures: dict[str, float], memory: dict[str, int], count: int = 100_000
+) -> tuple[list[str], float]:
+    """Cost of generating ``count`` codes with the reconciler."""
+    gb = memory["CodeReconcilerFunction"] / 1024
+    seconds_per_code = figures["codes.generate.seconds"] / figures["codes.generate.codes"]
+    requests_per_code = figures["codes.generate.write_requests"] / figures["codes.generate.codes"]
+    messages = math.ceil(count / figures.get("codes.write_budget", 2000))
+    rows = [
+        (
+            "Lambda compute",
+            f"{seconds_per_code * 1000:.3f} ms/code × {count:,} × {gb:.2f} GB × ${PRICE['lambda_gb_second_arm']}/GB-s",
+            seconds_per_code * count * gb * PRICE["lambda_gb_second_arm"],
+        ),
+        (
+            "Lambda requests",
+            f"{messages} messages × {_money(PRICE['lambda_request'] * 1e6)}/M",
+            messages * PRICE["lambda_request"],
+        ),
+        (
+            "DynamoDB writes",
+            f"{count:,} items × {WRITE_UNITS_PER_ITEM} WRU × {_money(PRICE['dynamodb_write_unit'] * 1e6)}/M "
+            f"({requests_per_code * count:,.0f} BatchWriteItem requests)",
+            count * WRITE_UNITS_PER_ITEM * PRICE["dynamodb_write_unit"],
+        ),
+        (
+            "SQS FIFO",
+            f"{messages} messages × 3 calls (send, receive, delete) × {_money(PRICE['sqs_fifo_request'] * 1e6)}/M",
+            messages * 3 * PRICE["sqs_fifo_request"],
+        ),
+    ]
+    return _table(rows), sum(r[2] for r in rows)
+
+
+def _table(rows: list[tuple[str, str, float]]) -> list[str]:
+    lines = ["| item | arithmetic | cost |", "|---|---|---|"]
+    lines += [f"| {name} | {arithmetic} | {_money(cost)} |" for name, arithmetic, cost in rows]
+    return lines
+
+
+def render(figures: dict[str, Any]) -> str:
+    memory = _template_memory()
+    lines = [
+        "# Cost model",
+        "",
+        "Generated by `make bench` (`python -m bench.cost_model`) from the figures the benchmarks measured",
+        "(`docs/benchmarks.json`) and the memory sizes in `template.yaml`; prices are us-east-1 list prices",
+        "(Lambda arm64, DynamoDB on-demand, HTTP API, SQS FIFO). Durations were measured against moto on the",
+        "benchmark machine, so the compute lines are an estimate; request and item counts carry over exactly.",
+        "Free tiers are ignored.",
+        "",
+    ]
+    try:
+        table, total = redemptions(figures, memory)
+        lines += [
+            "## Per 1,000,000 redemptions (validate + complete)",
+            "",
+            *table,
+            "",
+            f"**Total: {_money(total)}**",
+            "",
+        ]
+    except KeyError as missing:
+        lines += [
+            "## Per 1,000,000 redemptions",
+            "",
+            f"Not computed: the benchmark figure {missing} is missing.",
+            "",
+        ]
+    try:
+        table, total = generated_codes(figures, memory)
+        lines += ["## Per 100,000 generated codes", "", *table, "", f"**Total: {_money(total)}**", ""]
+    except KeyError as missing:
+        lines += [
+            "## Per 100,000 generated codes",
+            "",
+            f"Not computed: the benchmark figure {missing} is missing.",
+            "",
+        ]
+    lines += [
+        "Storage: 100,000 codes take about 30 MB (about 300 bytes an item with its index copies), "
+        "$0.25 per GB-month.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write() -> None:
+    figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    OUTPUT.write_text(render(figures))
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    write()

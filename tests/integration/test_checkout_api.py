@@ -289,3 +289,16 @@ def test_a_one_time_code_attaches_one_learner_who_alone_can_check_out_with_it(un
         f"owner-{unique}",
         f"owner-{unique}",
     )
+
+
+def test_a_redeemed_code_leaves_the_available_list(unique):
+    # Given a one-time code listed as available
+    contract = builders.contract(builders.organization(unique))
+    product = builders.product(contract)
+    value = builders.code(product)
+    # When a learner checks out with it
+    assert post("/v1/checkout/complete", {"product_ids": [product.id], "code": value}, f"l-{unique}").status == 200
+    # Then its by-status index key moved with its status
+    item = EnrollmentCodeItem.get(keys.code_pk(value), keys.CODE_SK)
+    assert item.status == "redeemed"
+    assert item.gsi2pk == keys.contract_codes_by_status_gsi2_pk(contract.id, "redeemed")

@@ -16,6 +16,7 @@ from pynamodb.exceptions import UpdateError
 
 from b2b.db import keys
 from b2b.db.code_counters import add_counter_update
+from b2b.db.codes import status_actions
 from b2b.db.contracts import to_contract
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.memberships import add_attach_operations
@@ -42,6 +43,7 @@ from b2b.domain.checkout_rules import (
     Seats,
     StoredResult,
 )
+from b2b.domain.reconcile import CodeStatus
 
 # BatchGetItem reads at most 100 keys; the checkout API caps baskets well below that.
 _BATCH_LIMIT = 100
@@ -240,7 +242,8 @@ def _redeem_code(tx: Transaction, code: CheckoutCode, user_id: str, now: datetim
             "code",
             item,
             [
-                EnrollmentCodeItem.status.set("redeemed"),
+                # The status and its by-status index key move together (see db.codes.status_actions).
+                *status_actions(code.contract_id, CodeStatus.REDEEMED),
                 EnrollmentCodeItem.redemptions.add(1),
                 EnrollmentCodeItem.redeemed_by.set(user_id),
                 EnrollmentCodeItem.redeemed_at.set(now),

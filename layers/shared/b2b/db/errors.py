@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from b2b.errors import Conflict, InvalidInput, Unavailable
+from b2b.errors import Conflict, Unavailable
 
 THROTTLING_CODES = frozenset(
     {
@@ -37,7 +38,10 @@ def translate_errors(conflict_message: str = "the item changed or already exists
     try:
         yield
     except PynamoDBException as exc:
-        code = exc.cause_response_code
+        if isinstance(exc.cause, BotoCoreError):
+            # No answer at all (timeout, connection refused): the caller may retry.
+            raise Unavailable("the database did not answer; retry shortly") from exc
+        code = exc.cause_response_code if isinstance(exc.cause, ClientError) else None
         if code == CONDITION_FAILED or (
             isinstance(exc, TransactWriteError)
             and CONDITION_FAILED.removesuffix("Exception") in cancellation_codes(exc)
@@ -47,6 +51,4 @@ def translate_errors(conflict_message: str = "the item changed or already exists
             isinstance(exc, TransactWriteError) and "ThrottlingError" in cancellation_codes(exc)
         ):
             raise Unavailable("the database is busy; retry shortly") from exc
-        if code == "ValidationException" and "ExclusiveStartKey" in (exc.cause_response_message or ""):
-            raise InvalidInput.for_field("cursor", "does not belong to this list") from exc
         raise

@@ -49,26 +49,17 @@ def add_run(  # noqa: PLR0917 - one parameter per CLI option
     course_id: Annotated[
         str | None, typer.Option("--course", help="Course id (default: the run id without its run tag).")
     ] = None,
-    run_tag: Annotated[
-        str | None,
-        typer.Option(
-            "--tag", help="Run tag (default: the last part of the run id); SOURCE marks the source run."
-        ),
-    ] = None,
     start: Annotated[str | None, typer.Option(help="Start date/time, ISO 8601.")] = None,
     end: Annotated[str | None, typer.Option(help="End date/time, ISO 8601.")] = None,
     title: Annotated[str | None, typer.Option(help="Run title (default: the course's).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Register a course run in the catalog."""
+    """Register a course run in the catalog (its run tag is the last part of its id; SOURCE marks the source run)."""
     parsed = _RUN_KEY.match(run_id)
     course_id = course_id or (parsed["course"] if parsed else None)
-    run_tag = run_tag or (parsed["tag"] if parsed else None)
-    if course_id is None or run_tag is None:
-        raise usage(
-            f"cannot tell the course and run tag from {run_id!r}: give --course and --tag", "--course"
-        )
-    body: dict[str, Any] = {"run_id": run_id, "course_id": course_id, "run_tag": run_tag}
+    if course_id is None:
+        raise usage(f"cannot tell the course from {run_id!r}: give --course", "--course")
+    body: dict[str, Any] = {"run_id": run_id, "course_id": course_id}
     optional = {"start": inputs.when(start, "--start"), "end": inputs.when(end, "--end"), "title": title}
     body |= {key: value for key, value in optional.items() if value is not None}
     result = call(ctx, lambda api: api.post("/v1/catalog/course-runs", body))

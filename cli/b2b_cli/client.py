@@ -124,6 +124,18 @@ class ApiClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.request("GET", path, params=params)
 
+    def get_csv_page(self, path: str, params: dict[str, Any] | None = None) -> tuple[str, str | None]:
+        """One page of a CSV endpoint: its text and the cursor of the next page (``X-Next-Cursor``)."""
+        try:
+            response = self._http.request("GET", path, params=params)
+        except httpx.ConnectError as exc:
+            raise ApiUnreachable(self.api_url, _reason(exc), self.local) from None
+        except httpx.TimeoutException:
+            raise ApiUnreachable(self.api_url, "timed out", self.local) from None
+        if response.status_code >= 400:
+            raise ApiError.from_response(response)
+        return response.text, response.headers.get("X-Next-Cursor") or None
+
     def post(self, path: str, body: Any) -> Any:
         return self.request("POST", path, json=body)
 
@@ -136,8 +148,12 @@ class ApiClient:
     def delete(self, path: str) -> Any:
         return self.request("DELETE", path)
 
-    def page_bodies(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every page body of a list endpoint, following ``next_cursor`` until the API gives none."""
+    def page_bodies(
+        self, path: str, params: dict[str, Any] | None = None, item_keys: tuple[str, ...] = ("items",)
+    ) -> Iterator[dict[str, Any]]:
+        """Every page body of a list endpoint, following ``next_cursor`` until the API gives none.
+
+        ``item_keys`` names the lists a page carries (``items`` for most endpoints)."""
         query = {"limit": PAGE_SIZE, **(params or {})}
         seen: set[str] = set()
         while True:
@@ -145,7 +161,7 @@ class ApiClient:
             if isinstance(page, list):  # an unpaged list endpoint: everything at once
                 yield {"items": page, "next_cursor": None}
                 return
-            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+            if not isinstance(page, dict) or not any(isinstance(page.get(key), list) for key in item_keys):
                 raise ApiError(200, "unexpected_answer", f"GET {path} did not return a page of items", [])
             yield page
             cursor = page.get("next_cursor")

@@ -1,8 +1,9 @@
-"""Enrollment codes: the CSV export, built from the JSON pages of the codes endpoint."""
+"""Enrollment codes: the CSV export, page by page from the API's paged ``codes.csv``."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +26,21 @@ def default_codes_file(contract_id: int) -> Path:
     return Path(f"codes-{contract_id}.csv")
 
 
-def csv_row(code: dict[str, Any]) -> list[str]:
-    """One CSV line from a code of ``GET /v1/contracts/{id}/codes``."""
-    redeemed = code.get("redeemed")
-    if not isinstance(redeemed, bool):
-        redeemed = code.get("status") == "redeemed"
-    product = code.get("product_id")
-    if product is None:
-        product = code.get("product") or code.get("run_id") or ""
-    return [
-        str(code.get("display_code") or code.get("code") or ""),
-        str(product),
-        "yes" if redeemed else "no",
-        str(code.get("product_url") or ""),
-        str(code.get("attach_url") or ""),
-    ]
+def _total(client: ApiClient, contract_id: int) -> int | None:
+    """How many codes the contract has (from its stats counters), for the progress bar."""
+    stats: Any = client.get(f"/v1/contracts/{segment(contract_id)}/stats")
+    codes = stats.get("codes") if isinstance(stats, dict) else None
+    if not isinstance(codes, dict):
+        return None
+    return sum(value for value in codes.values() if isinstance(value, int))
 
 
 def export_codes(client: ApiClient, contract_id: int, out: Path, *, show_progress: bool = True) -> int:
-    """Page through the contract's codes into a CSV file; returns how many codes were written.
+    """Page through the contract's ``codes.csv`` into one CSV file; returns how many codes were written.
 
-    The file is written next to its final name and renamed at the end, so a failure half-way
-    never leaves a truncated export behind under the expected name.
+    The API writes the rows (code, the product's run, redeemed, the two URLs from its templates);
+    each page repeats the header, kept once here. The file is written next to its final name and
+    renamed at the end, so a failure half-way never leaves a truncated export under that name.
     """
     partial = out.with_name(out.name + ".part")
     written = 0
@@ -59,17 +53,22 @@ def export_codes(client: ApiClient, contract_id: int, out: Path, *, show_progres
         console=stderr(),
         disable=not show_progress,
     )
+    path = f"/v1/contracts/{segment(contract_id)}/codes.csv"
     try:
         with progress, partial.open("w", newline="", encoding="utf-8") as handle:
-            task = progress.add_task("codes", total=None, contract=contract_id)
+            task = progress.add_task("codes", total=_total(client, contract_id), contract=contract_id)
             writer = csv.writer(handle)
             writer.writerow(CSV_COLUMNS)
-            for page in client.page_bodies(f"/v1/contracts/{segment(contract_id)}/codes"):
-                items = page["items"]
-                writer.writerows(csv_row(code) for code in items)
-                written += len(items)
-                total = page.get("total")  # shown as a bar when the API reports it
-                progress.update(task, completed=written, total=total if isinstance(total, int) else None)
+            cursor: str | None = None
+            while True:
+                text, cursor = client.get_csv_page(path, {"cursor": cursor} if cursor else None)
+                rows = list(csv.reader(io.StringIO(text)))
+                body = rows[1:] if rows and tuple(rows[0]) == CSV_COLUMNS else rows
+                writer.writerows(body)
+                written += len(body)
+                progress.update(task, completed=written)
+                if not cursor:
+                    break
             progress.update(task, total=written)
         partial.replace(out)
     finally:

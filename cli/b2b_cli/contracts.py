@@ -46,8 +46,13 @@ def create(  # noqa: PLR0917 - one parameter per CLI option
         typer.Argument(help="How learners join: auto (=sso), code (=non-sso) or managed (code + SSO)."),
     ],
     create_organization: Annotated[
-        bool, typer.Option("--create", help="Create the organization when no organization has this name.")
-    ] = False,
+        bool,
+        typer.Option(
+            "--create/--no-create",
+            help="Create the organization when no organization has this name (the default, as the "
+            "seed's quick setups expect); --no-create refuses instead.",
+        ),
+    ] = True,
     start: Start = None,
     end: End = None,
     max_learners: MaxLearners = None,
@@ -55,7 +60,7 @@ def create(  # noqa: PLR0917 - one parameter per CLI option
     description: Annotated[str | None, typer.Option(help="Free text about the contract.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create a contract for an organization named ORGANIZATION (created too with --create)."""
+    """Create a contract for an organization named ORGANIZATION (created too unless --no-create)."""
     body: dict[str, Any] = {
         "organization_name": organization,
         "create_organization": create_organization,

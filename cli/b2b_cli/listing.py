@@ -12,7 +12,13 @@ from b2b_cli.codes import default_codes_file, export_codes
 from b2b_cli.inputs import JsonFlag
 from b2b_cli.output import columns_for, emit_json, note, stdout, table
 from b2b_cli.session import call
-from b2b_cli.views import CONTRACT_COLUMNS, COURSEWARE_COLUMNS, LEARNER_COLUMNS, ORGANIZATION_COLUMNS
+from b2b_cli.views import (
+    CONTRACT_COLUMNS,
+    CONTRACT_RUN_COLUMNS,
+    COURSEWARE_COLUMNS,
+    LEARNER_COLUMNS,
+    ORGANIZATION_COLUMNS,
+)
 
 app = typer.Typer(
     help="List organizations, contracts, courseware, learners; export codes.", no_args_is_help=True
@@ -104,9 +110,24 @@ def contracts(
 
 @app.command(epilog="Example: b2b list courseware --contract 12")
 def courseware(ctx: typer.Context, contract: ContractOption, as_json: JsonFlag = False) -> None:
-    """List the courseware (courses, runs, programs) attached to a contract."""
-    rows = call(ctx, lambda api: api.all_items(f"/v1/contracts/{segment(contract)}/courseware"))
-    _show(f"Courseware of contract {contract}", rows, COURSEWARE_COLUMNS, as_json)
+    """List the courseware (courses, runs, programs) attached to a contract, and its contract runs."""
+    path = f"/v1/contracts/{segment(contract)}/courseware"
+    links: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
+    for page in call(ctx, lambda api: list(api.page_bodies(path, item_keys=("links", "runs")))):
+        links += page.get("links") or []
+        runs += page.get("runs") or []
+    if as_json:
+        emit_json({"contract_id": contract, "links": links, "runs": runs})
+        return
+    # One row per contract run, with its product (the product is what checkout sells).
+    run_rows = [
+        {**run, **{k: (run.get("product") or {}).get(k) for k in ("product_id", "price")}} for run in runs
+    ]
+    stdout().print(table(f"Courseware of contract {contract}", links, columns_for(links, COURSEWARE_COLUMNS)))
+    stdout().print(
+        table(f"Runs of contract {contract}", run_rows, columns_for(run_rows, CONTRACT_RUN_COLUMNS))
+    )
 
 
 @app.command(epilog="Example: b2b list learners --contract 12 --json")

@@ -25,14 +25,17 @@ CONTRACT_COLUMNS = [
 COURSEWARE_COLUMNS = [
     ("courseware_id", "Courseware"),
     ("kind", "Kind"),
-    ("type", "Type"),
-    ("title", "Title"),
+    ("runs_created", "Runs made"),
+    ("attached_at", "Attached"),
+]
+CONTRACT_RUN_COLUMNS = [
     ("run_id", "Run"),
-    ("runs", "Runs"),
-    ("product_id", "Product"),
-    ("price", "Price"),
+    ("course_id", "Course"),
     ("start", "Start"),
     ("end", "End"),
+    ("clone_status", "Clone"),
+    ("product_id", "Product"),
+    ("price", "Price"),
 ]
 LEARNER_COLUMNS = [
     ("user_id", "User"),

@@ -100,8 +100,8 @@ def test_api_errors_are_one_line_naming_the_field(b2b, unique):
     lines = bad_cap.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: 422 invalid_input: max_learners:")
-    # When the organization does not exist and --create is not given
-    missing = b2b("contract", "create", f"Nobody {unique}", "C", "code")
+    # When the organization does not exist and --no-create is given
+    missing = b2b("contract", "create", f"Nobody {unique}", "C", "code", "--no-create")
     assert missing.exit_code == 1
     assert "404" in missing.stderr
     assert f"Nobody {unique}" in missing.stderr
@@ -165,3 +165,48 @@ def test_the_console_script_is_installed(stack, tmp_path, unique):
     # Then it worked over HTTP and printed JSON
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["membership_type"] == "managed"
+
+
+def test_the_seed_quick_setups_typed_as_the_seed_writes_them(b2b, stack, unique, tmp_path, monkeypatch):
+    # Given a course with a SOURCE run in the catalog (the seed's prerequisite)
+    monkeypatch.chdir(tmp_path)
+    org, course = f"University{unique}", f"course-v1:UAI_SOURCE+{unique}"
+    assert b2b("catalog", "add-course", course, "Principles of Microeconomics").exit_code == 0
+    assert b2b("catalog", "add-run", f"{course}+SOURCE").exit_code == 0
+
+    # When the SSO quick setup is typed as the seed writes it (only the command name changed)
+    sso = _json(
+        b2b(
+            "contract",
+            "create",
+            org,
+            f"{org} Contract",
+            "sso",
+            "--description",
+            "Test uncapped SSO contract",
+            "--json",
+        )
+    )
+    assert b2b("list", "organizations").exit_code == 0
+    listed = _json(b2b("list", "contracts", "--json"))
+    assert sso["id"] in [c["id"] for c in listed]
+    assert b2b("contract", "courseware", str(sso["id"]), course).exit_code == 0
+    runs = _json(b2b("list", "courseware", "--contract", str(sso["id"]), "--json"))["runs"]
+    # Then the contract run exists with the seed's key
+    assert [r["run_id"] for r in runs] == [f"course-v1:UAI_{org.upper()}+{unique}+{runs[0]['run_tag']}"]
+    assert runs[0]["run_tag"].endswith(f"_C{sso['id']}")
+
+    # When the capped non-SSO quick setup is typed as the seed writes it
+    capped = _json(
+        b2b("contract", "create", org, f"{org} Contract", "non-sso", "--max-learners", "200",
+            "--description", "Test capped non-SSO contract", "--json")
+    )  # fmt: skip
+    assert b2b("contract", "courseware", str(capped["id"]), course).exit_code == 0
+    assert stack.poller.wait_idle(120)  # the reconciler has made the codes
+    export = b2b("list", "contracts", "--codes", str(capped["id"]))
+    # Then codes-<ID>.csv holds 200 codes for the product, with the documented columns
+    assert export.exit_code == 0, export.stderr
+    lines = (tmp_path / f"codes-{capped['id']}.csv").read_text().splitlines()
+    assert lines[0] == "Code,Product,Redeemed,Product URL,Attach URL"
+    assert len(lines) == 201
+    assert all(line.split(",")[2] == "no" for line in lines[1:])

@@ -297,7 +297,10 @@ def test_a_redeemed_code_leaves_the_available_list(unique):
     product = builders.product(contract)
     value = builders.code(product)
     # When a learner checks out with it
-    assert post("/v1/checkout/complete", {"product_ids": [product.id], "code": value}, f"l-{unique}").status == 200
+    assert (
+        post("/v1/checkout/complete", {"product_ids": [product.id], "code": value}, f"l-{unique}").status
+        == 200
+    )
     # Then its by-status index key moved with its status
     item = EnrollmentCodeItem.get(keys.code_pk(value), keys.CODE_SK)
     assert item.status == "redeemed"

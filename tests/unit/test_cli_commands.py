@@ -8,6 +8,7 @@ the real local stack.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,20 @@ class FakeApi:
             index = int(request.url.params.get("cursor") or 0)
             next_cursor = str(index + 1) if index + 1 < len(pages) else None
             return httpx.Response(200, json={"items": pages[index], "next_cursor": next_cursor, **extra})
+
+        self.routes[("GET", path)] = handler
+
+    def csv_paged(self, path: str, pages: list[list[list[str]]]) -> None:
+        """A CSV endpoint answering pages of rows (header first) and ``X-Next-Cursor``."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            index = int(request.url.params.get("cursor") or 0)
+            text = io.StringIO()
+            csv.writer(text).writerows(
+                [["Code", "Product", "Redeemed", "Product URL", "Attach URL"], *pages[index]]
+            )
+            headers = {"X-Next-Cursor": str(index + 1)} if index + 1 < len(pages) else {}
+            return httpx.Response(200, text=text.getvalue(), headers=headers)
 
         self.routes[("GET", path)] = handler
 
@@ -184,15 +199,31 @@ def test_courseware_attach_creates_runs_by_default(api, b2b):
 
 
 def test_list_courseware_follows_next_cursor(api, b2b):
-    # Given courseware spread over three pages
-    pages = [[{"courseware_id": f"course-v1:X+{i}"} for i in range(p * 2, p * 2 + 2)] for p in range(3)]
-    api.paged("/v1/contracts/12/courseware", pages)
-    # When the operator lists it as JSON
+    # Given courseware links and runs spread over two pages
+    pages = [
+        {"contract_id": 12, "links": [{"courseware_id": "course-v1:X+1", "kind": "course"}],
+         "runs": [{"run_id": "course-v1:UAI_U+1+2026_C12", "product": {"product_id": 7, "price": "0.00"}}],
+         "next_cursor": "1"},
+        {"contract_id": 12, "links": [], "runs": [{"run_id": "course-v1:UAI_U+2+2026_C12", "product": None}],
+         "next_cursor": None},
+    ]  # fmt: skip
+    api.routes[("GET", "/v1/contracts/12/courseware")] = lambda request: httpx.Response(
+        200, json=pages[int(request.url.params.get("cursor") or 0)]
+    )
+    # When the operator lists it as JSON, then as a table
     result = b2b("list", "courseware", "--contract", "12", "--json")
-    # Then every page was fetched, each with the previous page's cursor
+    table = b2b("list", "courseware", "--contract", "12")
+    # Then every page was fetched with the previous page's cursor, and links and runs are both shown
     assert result.exit_code == 0, result.output
-    assert [c["courseware_id"] for c in json.loads(result.stdout)] == [f"course-v1:X+{i}" for i in range(6)]
-    assert [r.url.params.get("cursor") for r in api.requests] == [None, "1", "2"]
+    listed = json.loads(result.stdout)
+    assert [link["courseware_id"] for link in listed["links"]] == ["course-v1:X+1"]
+    assert [run["run_id"] for run in listed["runs"]] == [
+        "course-v1:UAI_U+1+2026_C12",
+        "course-v1:UAI_U+2+2026_C12",
+    ]
+    assert [r.url.params.get("cursor") for r in api.requests[:2]] == [None, "1"]
+    assert table.exit_code == 0, table.output
+    assert "Runs of contract 12" in table.stdout
 
 
 def test_list_learners_table(api, b2b):
@@ -211,37 +242,35 @@ def test_list_learners_table(api, b2b):
     assert "2 rows" in result.stdout
 
 
-def _codes(start: int, count: int, redeemed: set[int] = frozenset()) -> list[dict[str, Any]]:
+def _codes(start: int, count: int, redeemed: set[int] = frozenset()) -> list[list[str]]:
     return [
-        {
-            "code": f"CODE{i:012d}",
-            "product_id": 40 + i % 2,
-            "status": "redeemed" if i in redeemed else "available",
-            "product_url": f"https://shop.test/basket?product={40 + i % 2}&code=CODE{i:012d}",
-            "attach_url": f"https://shop.test/attach/CODE{i:012d}",
-        }
+        [
+            f"CODE-{i:04d}",
+            f"course-v1:UAI_X+{40 + i % 2}+2026_C12",
+            "yes" if i in redeemed else "no",
+            f"https://shop.test/basket?product={40 + i % 2}&code=CODE-{i:04d}",
+            f"https://shop.test/attach/CODE-{i:04d}",
+        ]
         for i in range(start, start + count)
     ]
 
 
 def test_codes_export_writes_the_csv_page_by_page(api, b2b, tmp_path, monkeypatch):
-    # Given 5 codes over three pages, one redeemed
+    # Given 5 codes over three CSV pages, one redeemed
     monkeypatch.chdir(tmp_path)
-    api.paged("/v1/contracts/12/codes", [_codes(0, 2, {1}), _codes(2, 2), _codes(4, 1)], total=5)
+    api.on("GET", "/v1/contracts/12/stats", {"codes": {"available": 4, "redeemed": 1, "deactivated": 0}})
+    api.csv_paged("/v1/contracts/12/codes.csv", [_codes(0, 2, {1}), _codes(2, 2), _codes(4, 1)])
     # When the operator exports the codes
     result = b2b("list", "contracts", "--codes", "12")
-    # Then codes-12.csv holds every code with the documented columns, and progress was shown
+    # Then codes-12.csv holds every code once under one header, and progress was shown
     assert result.exit_code == 0, result.output
     with (tmp_path / "codes-12.csv").open(newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["Code", "Product", "Redeemed", "Product URL", "Attach URL"]
-    assert [r[0] for r in rows[1:]] == [f"CODE{i:012d}" for i in range(5)]
-    assert rows[2] == [
-        "CODE000000000001", "41", "yes",
-        "https://shop.test/basket?product=41&code=CODE000000000001", "https://shop.test/attach/CODE000000000001",
-    ]  # fmt: skip
-    assert [r[2] for r in rows[1:]].count("yes") == 1
-    assert [r.url.params.get("cursor") for r in api.requests] == [None, "1", "2"]
+    assert [r[0] for r in rows[1:]] == [f"CODE-{i:04d}" for i in range(5)]
+    assert rows[2] == _codes(1, 1, {1})[0]
+    csv_requests = [r for r in api.requests if r.url.path.endswith("codes.csv")]
+    assert [r.url.params.get("cursor") for r in csv_requests] == [None, "1", "2"]
     assert "codes of contract 12" in result.stderr
     assert "5/5" in result.stderr
     assert "Wrote 5 codes of contract 12 to codes-12.csv" in result.stderr
@@ -249,15 +278,16 @@ def test_codes_export_writes_the_csv_page_by_page(api, b2b, tmp_path, monkeypatc
 
 
 def test_codes_export_to_a_named_file_with_json_summary(api, b2b, tmp_path):
-    # Given one page of codes whose redeemed flag is given directly
-    api.paged("/v1/contracts/9/codes", [[{"code": "AAAA", "product_id": 1, "redeemed": True}]])
+    # Given one page with one code
+    api.on("GET", "/v1/contracts/9/stats", {"codes": {"available": 0, "redeemed": 1, "deactivated": 0}})
+    api.csv_paged("/v1/contracts/9/codes.csv", [[["AAAA", "run", "yes", "", ""]]])
     out = tmp_path / "uni.csv"
     # When exported with --codes-out and --json
     result = b2b("list", "contracts", "--codes", "9", "--codes-out", str(out), "--json")
     # Then the summary names the file and count, and the CSV has the row
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"contract_id": 9, "file": str(out), "codes": 1}
-    assert out.read_text().splitlines()[1] == "AAAA,1,yes,,"
+    assert out.read_text().splitlines()[1] == "AAAA,run,yes,,"
 
 
 def test_codes_export_failure_leaves_no_file(api, b2b, tmp_path, monkeypatch):
@@ -265,7 +295,7 @@ def test_codes_export_failure_leaves_no_file(api, b2b, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     api.on(
         "GET",
-        "/v1/contracts/99/codes",
+        "/v1/contracts/99/stats",
         {"error": {"code": "contract_not_found", "message": "contract 99 not found"}},
         404,
     )
@@ -288,13 +318,12 @@ def test_catalog_commands_post_the_documented_bodies(api, b2b):
         b2b("catalog", "add-run", "course-v1:UAI_SOURCE+14.100x+SOURCE", "--start", "2026-01-05", "--json"),
         b2b("catalog", "add-program", "program-v1:UAI+DS", "Data Science", "course-v1:A+1", "course-v1:A+2"),
     ]
-    # Then each body is as documented (the run's course and tag derived from its id)
+    # Then each body is as documented (the run's course derived from its id)
     assert [r.exit_code for r in results] == [0, 0, 0], [r.output for r in results]
     assert api.body(0) == {"course_id": "course-v1:UAI_SOURCE+14.100x", "title": "Microeconomics"}
     assert api.body(1) == {
         "run_id": "course-v1:UAI_SOURCE+14.100x+SOURCE",
         "course_id": "course-v1:UAI_SOURCE+14.100x",
-        "run_tag": "SOURCE",
         "start": "2026-01-05T00:00:00Z",
     }
     assert api.body(2) == {
@@ -387,12 +416,12 @@ def test_gateway_errors_without_the_error_body(api, b2b):
 
 def test_an_unpaged_list_answer_is_accepted(api, b2b):
     # Given a list endpoint that answers with a bare JSON array
-    api.on("GET", "/v1/contracts/12/courseware", [{"courseware_id": "course-v1:X+1"}])
+    api.on("GET", "/v1/contracts/12/learners", [{"user_id": "learner-1", "source": "admin"}])
     # When listed
-    result = b2b("list", "courseware", "--contract", "12", "--json")
+    result = b2b("list", "learners", "--contract", "12", "--json")
     # Then its items are shown and no further page is asked for
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == [{"courseware_id": "course-v1:X+1"}]
+    assert json.loads(result.stdout) == [{"user_id": "learner-1", "source": "admin"}]
     assert len(api.requests) == 1
 
 

@@ -72,3 +72,27 @@ def test_template_routes_match_the_resolver(function):
     # The docs routes are served by the resolver outside its OpenAPI document.
     undocumented = {("GET", "/v1/docs"), ("GET", "/v1/openapi.json"), ("GET", "/v1/checkout/openapi.json")}
     assert declared - undocumented == served
+
+
+def test_the_api_is_throttled_and_its_cors_names_its_origins():
+    api = RESOURCES["HttpApi"]["Properties"]
+    assert api["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    assert api["Auth"]["DefaultAuthorizer"] == "JwtAuthorizer"
+    assert api["CorsConfiguration"]["AllowOrigins"] == {"Ref": "CorsAllowedOrigins"}
+    assert "*" not in TEMPLATE.parameter_default("CorsAllowedOrigins")
+
+
+def test_every_dead_letter_queue_and_function_has_an_alarm():
+    alarms = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    watched = {str(d["Value"]) for a in alarms for d in a.get("Dimensions", [])}
+    for name, resource in RESOURCES.items():
+        if resource["Type"] == "AWS::SQS::Queue" and "DeadLetter" in name:
+            assert str({"Fn::GetAtt": [name, "QueueName"]}) in watched, name
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert str({"Ref": name}) in watched, name
+
+
+def test_the_table_is_kept_and_protected_in_prod():
+    table = RESOURCES["Table"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["Properties"]["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}

@@ -87,11 +87,18 @@ def test_twenty_contracts_one_login_concurrently_within_request_budget(unique, d
     assert calls.count("TransactWriteItems") == 20
     assert elapsed < 30.0
 
-    # And a second login joins nothing new and still costs at most 2 + 20
+    # And a second login joins nothing new, with three reads and no write
     ddb_requests.reset()
     again = sso.login_within_budget(f"many-{unique}", [org.sso_organization_id], 30.0)
-    assert len(ddb_requests.calls) <= 22
+    assert ddb_requests.calls == ["BatchGetItem", "Query", "BatchGetItem"]
     assert set(again.already_attached) == ids
+
+    # And once a 21st contract opens, the next login joins just that one
+    newer = contract(org, "Auto 21").id
+    ddb_requests.reset()
+    third = sso.login_within_budget(f"many-{unique}", [org.sso_organization_id], 30.0)
+    assert third.attached == [newer]
+    assert ddb_requests.calls.count("TransactWriteItems") == 1
 
 
 def test_hundred_logins_race_for_ten_seats(unique):

@@ -95,6 +95,15 @@ def detach(contract_id: int, user_id: str, sources: frozenset[MembershipSource] 
     return True
 
 
+def contracts_joined(user_id: str, contract_ids: list[int]) -> set[int]:
+    """Which of ``contract_ids`` the learner is attached to (one BatchGetItem per 100 contracts)."""
+    if not contract_ids:
+        return set()
+    keys_wanted = [(keys.contract_pk(cid), keys.membership_sk(user_id)) for cid in contract_ids]
+    with translate_errors():
+        return {int(item.contract_id) for item in MembershipItem.batch_get(keys_wanted)}
+
+
 def get_membership(contract_id: int, user_id: str) -> Membership:
     with translate_errors():
         try:

@@ -42,6 +42,10 @@ def _template_memory() -> dict[str, int]:
     }
 
 
+def _per_million(price: str) -> str:
+    return f"${PRICE[price] * 1e6:.3f}/M"
+
+
 def _money(value: float) -> str:
     return f"${value:,.2f}" if value >= 0.01 else f"${value:,.4f}"
 
@@ -57,12 +61,12 @@ def redemptions(
     rows = [
         (
             "API Gateway HTTP API",
-            f"2 requests × {count:,} × {_money(PRICE['http_api_request'] * 1e6)}/M",
+            f"2 requests × {count:,} × {_per_million('http_api_request')}",
             2 * count * PRICE["http_api_request"],
         ),
         (
             "Lambda requests",
-            f"2 × {count:,} × {_money(PRICE['lambda_request'] * 1e6)}/M",
+            f"2 × {count:,} × {_per_million('lambda_request')}",
             2 * count * PRICE["lambda_request"],
         ),
         (
@@ -72,12 +76,12 @@ def redemptions(
         ),
         (
             "DynamoDB reads",
-            f"{reads:.0f} items × {READ_UNITS_PER_ITEM} RRU × {count:,} × {_money(PRICE['dynamodb_read_unit'] * 1e6)}/M",
+            f"{reads:.0f} items × {READ_UNITS_PER_ITEM} RRU × {count:,} × {_per_million('dynamodb_read_unit')}",
             reads * READ_UNITS_PER_ITEM * count * PRICE["dynamodb_read_unit"],
         ),
         (
             "DynamoDB writes",
-            f"{writes:.0f} transactional items × {TRANSACTIONAL_WRITE_UNITS_PER_ITEM} WRU × {count:,} × {_money(PRICE['dynamodb_write_unit'] * 1e6)}/M",
+            f"{writes:.0f} transactional items × {TRANSACTIONAL_WRITE_UNITS_PER_ITEM} WRU × {count:,} × {_per_million('dynamodb_write_unit')}",
             writes * TRANSACTIONAL_WRITE_UNITS_PER_ITEM * count * PRICE["dynamodb_write_unit"],
         ),
     ]
@@ -100,18 +104,18 @@ def generated_codes(
         ),
         (
             "Lambda requests",
-            f"{messages} messages × {_money(PRICE['lambda_request'] * 1e6)}/M",
+            f"{messages} messages × {_per_million('lambda_request')}",
             messages * PRICE["lambda_request"],
         ),
         (
             "DynamoDB writes",
-            f"{count:,} items × {WRITE_UNITS_PER_ITEM} WRU × {_money(PRICE['dynamodb_write_unit'] * 1e6)}/M "
+            f"{count:,} items × {WRITE_UNITS_PER_ITEM} WRU × {_per_million('dynamodb_write_unit')} "
             f"({requests_per_code * count:,.0f} BatchWriteItem requests)",
             count * WRITE_UNITS_PER_ITEM * PRICE["dynamodb_write_unit"],
         ),
         (
             "SQS FIFO",
-            f"{messages} messages × 3 calls (send, receive, delete) × {_money(PRICE['sqs_fifo_request'] * 1e6)}/M",
+            f"{messages} messages × 3 calls (send, receive, delete) × {_per_million('sqs_fifo_request')}",
             messages * 3 * PRICE["sqs_fifo_request"],
         ),
     ]
@@ -133,7 +137,7 @@ def render(figures: dict[str, Any]) -> str:
         "(`docs/benchmarks.json`) and the memory sizes in `template.yaml`; prices are us-east-1 list prices",
         "(Lambda arm64, DynamoDB on-demand, HTTP API, SQS FIFO). Durations were measured against moto on the",
         "benchmark machine, so the compute lines are an estimate; request and item counts carry over exactly.",
-        "Free tiers are ignored.",
+        "Free tiers are ignored. A transaction's condition checks are priced as writes (an upper bound).",
         "",
     ]
     try:

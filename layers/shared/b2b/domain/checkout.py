@@ -183,6 +183,13 @@ def complete(
         if typed:
             _throttle(state, now)
         result = quote(product_ids, state, now, code_given=typed)
+        if not result.valid and idempotency_key is not None:
+            # A batch read is not a snapshot: it can show the enrollment of a concurrent request with
+            # the same key before that request's stored answer. Look for the answer once more.
+            replay = repo.get_stored_result(learner.user_id, idempotency_key)
+            if replay is not None and replay.request_hash == fingerprint:
+                metrics.add_metric(name="CheckoutReplayed", unit=MetricUnit.Count, value=1)
+                return CheckoutAnswer(replay.status_code, replay.body)
         _report(result, "complete", code_text)
         if not result.valid:
             if result.failed_code_attempt:

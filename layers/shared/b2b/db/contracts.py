@@ -17,7 +17,8 @@ from b2b.domain.model import Contract, MembershipType, Page
 from b2b.errors import Conflict, NotFound
 
 
-def _to_domain(item: ContractItem) -> Contract:
+def to_contract(item: ContractItem) -> Contract:
+    """The domain contract a contract item holds."""
     return Contract(
         id=int(item.contract_id),
         organization_id=int(item.organization_id),
@@ -101,7 +102,7 @@ def get_contract(contract_id: int) -> Contract:
     """One GetItem by id."""
     with translate_errors():
         try:
-            return _to_domain(ContractItem.get(keys.contract_pk(contract_id), keys.CONTRACT_SK))
+            return to_contract(ContractItem.get(keys.contract_pk(contract_id), keys.CONTRACT_SK))
         except DoesNotExist as exc:
             raise NotFound(f"contract {contract_id} not found", code="contract_not_found") from exc
 
@@ -168,10 +169,5 @@ def list_contracts(organization_id: int | None, limit: int, cursor: str | None) 
             partition = keys.org_contracts_gsi1_pk(organization_id)
             start = decode_cursor(cursor, ("gsi1pk", partition))
             result = ContractItem.gsi1.query(partition, limit=limit, last_evaluated_key=start)
-        items = [_to_domain(item) for item in result]  # type: ignore[arg-type]
+        items = [to_contract(item) for item in result]  # type: ignore[arg-type]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))
-
-
-def to_contract(item: ContractItem) -> Contract:
-    """The domain contract of a contract item (for modules that read contracts in their own batches)."""
-    return _to_domain(item)

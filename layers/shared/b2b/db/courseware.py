@@ -21,7 +21,7 @@ from pynamodb.exceptions import UpdateError
 
 from b2b.db import keys
 from b2b.db.catalog import run_item, to_course, to_program, to_run
-from b2b.db.contracts import _to_domain as to_contract
+from b2b.db.contracts import to_contract
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import (
     ContractCourseItem,
@@ -34,7 +34,7 @@ from b2b.db.models import (
     ProductItem,
     ProgramItem,
 )
-from b2b.db.organizations import _to_domain as to_organization
+from b2b.db.organizations import to_organization
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.products import product_item, to_product
 from b2b.db.table import TableItem

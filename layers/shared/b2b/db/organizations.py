@@ -50,7 +50,8 @@ def _item(org: Organization, pk: str, *, canonical: bool) -> OrganizationItem:
     return item
 
 
-def _to_domain(item: OrganizationItem) -> Organization:
+def to_organization(item: OrganizationItem) -> Organization:
+    """The domain organization an item (canonical or alias) holds."""
     return Organization(
         id=int(item.org_id),
         name=item.name,
@@ -136,7 +137,7 @@ def update_organization(current: Organization, updated: Organization) -> Organiz
 def _get(pk: str, what: str) -> Organization:
     with translate_errors():
         try:
-            return _to_domain(OrganizationItem.get(pk, keys.ORG_SK))
+            return to_organization(OrganizationItem.get(pk, keys.ORG_SK))
         except DoesNotExist as exc:
             raise NotFound(f"organization {what} not found", code="organization_not_found") from exc
 
@@ -169,5 +170,5 @@ def list_organizations(limit: int, cursor: str | None) -> Page[Organization]:
             limit=limit,
             last_evaluated_key=decode_cursor(cursor, ("gsi1pk", keys.ORGS_GSI1_PK)),
         )
-        items = [_to_domain(item) for item in result]  # type: ignore[arg-type]
+        items = [to_organization(item) for item in result]  # type: ignore[arg-type]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))

@@ -16,7 +16,7 @@ from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.memberships import AttachOutcome, add_attach_operations, attach_failure
 from b2b.db.models import AttachRefusalItem, OrganizationItem, SsoSeenItem
-from b2b.db.organizations import _to_domain as _organization
+from b2b.db.organizations import to_organization as _organization
 from b2b.db.table import TableItem
 from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.model import Membership, Organization

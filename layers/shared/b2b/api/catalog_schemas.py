@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from b2b.api.schemas import Price, StrictBody, UtcDatetime
+from b2b.api.base import Schema, StrictBody
+from b2b.api.schemas import Price, UtcDatetime
 from b2b.domain.courseware import Attachment, CoursewareView
 from b2b.domain.model import (
     CloneStatus,
@@ -35,7 +36,7 @@ class CourseCreate(StrictBody):
     title: Title = ""
 
 
-class CourseOut(BaseModel):
+class CourseOut(Schema):
     course_id: str
     title: str
     source_run_id: str | None
@@ -53,7 +54,7 @@ class CourseOut(BaseModel):
         )
 
 
-class CoursePage(BaseModel):
+class CoursePage(Schema):
     items: list[CourseOut]
     next_cursor: str | None
 
@@ -68,7 +69,7 @@ class CourseRunCreate(StrictBody):
     live: bool = False
 
 
-class CourseRunOut(BaseModel):
+class CourseRunOut(Schema):
     """A catalog run; ``clone_status`` is one of not_requested, pending, cloned, failed."""
 
     run_id: str
@@ -105,7 +106,7 @@ class CourseRunOut(BaseModel):
         )
 
 
-class CourseRunPage(BaseModel):
+class CourseRunPage(Schema):
     items: list[CourseRunOut]
     next_cursor: str | None
 
@@ -116,7 +117,7 @@ class ProgramCreate(StrictBody):
     course_ids: list[ReadableId] = Field(description="required courses, in order", max_length=99)
 
 
-class ProgramOut(BaseModel):
+class ProgramOut(Schema):
     program_id: str
     title: str
     course_ids: list[str]
@@ -132,7 +133,7 @@ class ProgramOut(BaseModel):
         )
 
 
-class ProgramPage(BaseModel):
+class ProgramPage(Schema):
     items: list[ProgramOut]
     next_cursor: str | None
 
@@ -145,7 +146,7 @@ class CoursewareAttach(StrictBody):
     create_runs: bool = Field(True, description="false records the link only (a course shell)")
 
 
-class ContractProductOut(BaseModel):
+class ContractProductOut(Schema):
     product_id: int
     price: Price
     active: bool
@@ -169,7 +170,7 @@ class ContractRunOut(CourseRunOut):
         )
 
 
-class CoursewareLinkOut(BaseModel):
+class CoursewareLinkOut(Schema):
     courseware_id: str
     kind: CoursewareKind
     runs_created: bool
@@ -185,7 +186,7 @@ class CoursewareLinkOut(BaseModel):
         )
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(Schema):
     contract_id: int
     courseware_id: str
     kind: CoursewareKind
@@ -207,7 +208,7 @@ class AttachmentOut(BaseModel):
         )
 
 
-class CoursewareOut(BaseModel):
+class CoursewareOut(Schema):
     """One page of a contract's courseware; ``next_cursor`` pages links and runs together."""
 
     contract_id: int
@@ -230,7 +231,7 @@ class CoursewareOut(BaseModel):
         )
 
 
-class DetachmentOut(BaseModel):
+class DetachmentOut(Schema):
     contract_id: int
     courseware_id: str
     unlinked_runs: list[str]

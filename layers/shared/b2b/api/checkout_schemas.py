@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from b2b.api.base import Schema
 
 ProductId = Annotated[int, Field(ge=1, le=2**53)]
 # Lenient on purpose: people paste codes with spaces and hyphens; the code module normalizes them.
@@ -12,7 +14,7 @@ CodeText = Annotated[str, StringConstraints(max_length=64)]
 MAX_BASKET = 20
 
 
-class BasketRequest(BaseModel):
+class BasketRequest(Schema):
     """A basket (product ids) and the enrollment code applied to it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -25,7 +27,7 @@ class CompleteRequest(BasketRequest):
     order_reference: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
 
 
-class LineOut(BaseModel):
+class LineOut(Schema):
     product_id: int
     contract_id: int | None
     run_id: str | None
@@ -39,14 +41,14 @@ class LineOut(BaseModel):
     message: str
 
 
-class QuoteOut(BaseModel):
+class QuoteOut(Schema):
     valid: bool
     lines: list[LineOut]
     total: str
     requires_payment: bool
 
 
-class EnrollmentOut(BaseModel):
+class EnrollmentOut(Schema):
     run_id: str
     product_id: int
     contract_id: int
@@ -60,7 +62,7 @@ class CompleteOut(QuoteOut):
     attached: bool | None = None
 
 
-class AttachOut(BaseModel):
+class AttachOut(Schema):
     status: Literal["attached", "already_attached"]
     contract_id: int
     organization_id: int

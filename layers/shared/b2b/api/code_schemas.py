@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import PlainSerializer
 
+from b2b.api.base import Schema
 from b2b.db.codes import CounterState
 from b2b.domain.code_format import display
 from b2b.domain.codes import CodeHealth, ContractStats
@@ -17,7 +18,7 @@ from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, EnrollmentCod
 Amount = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
 
 
-class CodeOut(BaseModel):
+class CodeOut(Schema):
     code: str
     product_id: int
     kind: CodeKind
@@ -49,7 +50,7 @@ class CodeOut(BaseModel):
         )
 
 
-class CodePage(BaseModel):
+class CodePage(Schema):
     items: list[CodeOut]
     next_cursor: str | None
 
@@ -58,7 +59,7 @@ class CodePage(BaseModel):
         return cls(items=[CodeOut.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
-class CodeCountsOut(BaseModel):
+class CodeCountsOut(Schema):
     available: int
     redeemed: int
     deactivated: int
@@ -68,7 +69,7 @@ class CodeCountsOut(BaseModel):
         return cls(available=counts.available, redeemed=counts.redeemed, deactivated=counts.deactivated)
 
 
-class ProductCodeStats(BaseModel):
+class ProductCodeStats(Schema):
     product_id: int
     available: int
     redeemed: int
@@ -86,7 +87,7 @@ class ProductCodeStats(BaseModel):
         )
 
 
-class ContractStatsOut(BaseModel):
+class ContractStatsOut(Schema):
     contract_id: int
     seats_taken: int
     max_learners: int | None
@@ -104,7 +105,7 @@ class ContractStatsOut(BaseModel):
         )
 
 
-class ProductHealthOut(BaseModel):
+class ProductHealthOut(Schema):
     product_id: int
     counted: CodeCountsOut
     actual: CodeCountsOut
@@ -112,7 +113,7 @@ class ProductHealthOut(BaseModel):
     problems: list[str]
 
 
-class CodeHealthOut(BaseModel):
+class CodeHealthOut(Schema):
     contract_id: int
     healthy: bool
     products: list[ProductHealthOut]

@@ -10,24 +10,25 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import Field
 
+from b2b.api.base import Schema
 from b2b.errors import B2BError, Throttled, Unavailable
 from b2b.observability import logger
 
 
-class ErrorDetailBody(BaseModel):
+class ErrorDetailBody(Schema):
     field: str
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Schema):
     code: str
     message: str
-    details: list[ErrorDetailBody] = []
+    details: list[ErrorDetailBody] = Field(default_factory=list)
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Schema):
     """Every error response has this shape."""
 
     error: ErrorBody

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from b2b.api.base import Schema
 from b2b.domain.default_enrollments import IntentionStatus, LearnerDefaultEnrollments
 from b2b.domain.model import DefaultEnrollmentIntention, Enrollment, Membership
 
@@ -17,7 +18,7 @@ ContentKey = Annotated[
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s/]+$")]
 
 
-class MembershipOut(BaseModel):
+class MembershipOut(Schema):
     contract_id: int
     user_id: str
     source: str
@@ -33,12 +34,12 @@ class MembershipOut(BaseModel):
         )
 
 
-class MembershipPage(BaseModel):
+class MembershipPage(Schema):
     items: list[MembershipOut]
     next_cursor: str | None
 
 
-class EnrollmentOut(BaseModel):
+class EnrollmentOut(Schema):
     run_id: str
     contract_id: int | None
     product_id: int | None
@@ -58,12 +59,12 @@ class EnrollmentOut(BaseModel):
         )
 
 
-class EnrollmentPage(BaseModel):
+class EnrollmentPage(Schema):
     items: list[EnrollmentOut]
     next_cursor: str | None
 
 
-class IntentionStatusOut(BaseModel):
+class IntentionStatusOut(Schema):
     contract_id: int
     intention_id: int
     kind: str
@@ -78,7 +79,7 @@ class IntentionStatusOut(BaseModel):
         return cls(**status.__dict__)
 
 
-class LearnerDefaultEnrollmentsOut(BaseModel):
+class LearnerDefaultEnrollmentsOut(Schema):
     already_enrolled: list[IntentionStatusOut]
     enrollable: list[IntentionStatusOut]
     not_enrollable: list[IntentionStatusOut]
@@ -92,7 +93,7 @@ class LearnerDefaultEnrollmentsOut(BaseModel):
         )
 
 
-class DefaultEnrollmentCreate(BaseModel):
+class DefaultEnrollmentCreate(Schema):
     """Give exactly one: ``course_id`` (enroll in the contract's current run of it) or ``run_id``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -115,7 +116,7 @@ class DefaultEnrollmentCreate(BaseModel):
         return self.course_id or self.run_id or ""
 
 
-class DefaultEnrollmentOut(BaseModel):
+class DefaultEnrollmentOut(Schema):
     id: int
     contract_id: int
     kind: str
@@ -133,16 +134,16 @@ class DefaultEnrollmentOut(BaseModel):
         )
 
 
-class DefaultEnrollmentPage(BaseModel):
+class DefaultEnrollmentPage(Schema):
     items: list[DefaultEnrollmentOut]
     next_cursor: str | None
 
 
-class KeycloakOrganizationRef(BaseModel):
+class KeycloakOrganizationRef(Schema):
     id: str = Field(min_length=1, max_length=200)
 
 
-class KeycloakLoginEvent(BaseModel):
+class KeycloakLoginEvent(Schema):
     """A Keycloak event as the event-listener webhook posts it (fields we do not use are ignored).
 
     ``organization`` has the token claim's shape; ``{}`` says the user is in no organization.
@@ -155,9 +156,9 @@ class KeycloakLoginEvent(BaseModel):
     organization: dict[str, KeycloakOrganizationRef]
 
 
-class KeycloakHookOut(BaseModel):
+class KeycloakHookOut(Schema):
     status: Literal["processed", "ignored"]
-    attached: list[int] = []
-    already_attached: list[int] = []
-    full: list[int] = []
-    detached: list[int] = []
+    attached: list[int] = Field(default_factory=list)
+    already_attached: list[int] = Field(default_factory=list)
+    full: list[int] = Field(default_factory=list)
+    detached: list[int] = Field(default_factory=list)

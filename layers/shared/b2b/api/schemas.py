@@ -8,15 +8,14 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
     field_validator,
 )
 
+from b2b.api.base import Schema, StrictBody
 from b2b.domain.model import MEMBERSHIP_TYPE_INPUTS, Contract, MembershipType, Organization
 
 
@@ -56,12 +55,6 @@ Membership = Annotated[
 ContractId = Annotated[int, Field(ge=1, le=2**53)]
 
 
-class StrictBody(BaseModel):
-    """Request bodies reject unknown fields, so a typo is an error rather than silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
 # --- organizations ---------------------------------------------------------------------------
 
 
@@ -91,7 +84,7 @@ class OrganizationPatch(StrictBody):
         return values
 
 
-class OrganizationOut(BaseModel):
+class OrganizationOut(Schema):
     id: int
     name: str
     slug: str
@@ -108,7 +101,7 @@ class OrganizationOut(BaseModel):
         return cls.model_validate(org, from_attributes=True)
 
 
-class OrganizationPage(BaseModel):
+class OrganizationPage(Schema):
     items: list[OrganizationOut]
     next_cursor: str | None
 
@@ -157,7 +150,7 @@ class ContractPatch(StrictBody):
         return values
 
 
-class ContractOut(BaseModel):
+class ContractOut(Schema):
     id: int
     organization_id: int
     name: str
@@ -181,6 +174,6 @@ class ContractOut(BaseModel):
         return cls(**data, is_open=contract.is_open(now))
 
 
-class ContractPage(BaseModel):
+class ContractPage(Schema):
     items: list[ContractOut]
     next_cursor: str | None

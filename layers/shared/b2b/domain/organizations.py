@@ -6,8 +6,6 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from slugify import slugify
-
 from b2b.db import organizations as repo
 from b2b.domain.model import Organization, Page, utcnow
 from b2b.errors import InvalidInput
@@ -19,11 +17,15 @@ DEFAULT_ORG_KEY_PREFIX = "UAI_"
 
 def slug_for(name: str) -> str:
     """The URL slug an organization or contract name produces."""
+    from slugify import slugify  # noqa: PLC0415 - only writes need it; kept out of cold start
+
     return slugify(name, max_length=100)
 
 
 def derive_org_key(name: str) -> str:
     """An org key from a name: upper-case letters, digits and single underscores, at most 30 chars."""
+    from slugify import slugify  # noqa: PLC0415 - only writes need it; kept out of cold start
+
     ascii_words = slugify(name, separator="_").upper()
     key = re.sub(r"_+", "_", ascii_words).strip("_")[:ORG_KEY_MAX_LENGTH].rstrip("_")
     if not key:

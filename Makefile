@@ -52,6 +52,8 @@ unit: $(VENV)/.installed  ## pytest: unit, integration and end-to-end tests
 template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and sam build
 	$(SAM) validate --lint --template template.yaml
 	$(SAM) build --template template.yaml --build-dir .aws-sam/build
+	@test -n "$$(find .aws-sam/build/SharedLayer/python/b2b/__pycache__ -name '*.pyc' 2>/dev/null)" \
+		|| { echo "the built layer has no compiled bytecode"; exit 1; }
 
 test: lint types unit template  ## everything CI runs
 

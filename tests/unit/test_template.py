@@ -25,10 +25,15 @@ def test_every_function_folder_is_installed_for_tests_and_the_local_stack():
         assert (spec.code_uri / Path(*module.split("."))).with_suffix(".py").exists(), spec.handler
 
 
-def test_layer_has_no_nested_python_folder():
-    # SAM's python3.13 build method makes /opt/python itself; a python/ folder would nest it.
+def test_layer_build_installs_into_python_folder_with_bytecode():
+    # The layer's Makefile makes /opt/python itself; a python/ folder in the sources would nest it.
     assert not (PROJECT_ROOT / "layers/shared/python").exists()
-    assert RESOURCES["SharedLayer"]["Metadata"]["BuildMethod"] == "python3.13"
+    assert RESOURCES["SharedLayer"]["Metadata"]["BuildMethod"] == "makefile"
+    recipe = (PROJECT_ROOT / "layers/shared/Makefile").read_text()
+    assert "build-SharedLayer:" in recipe
+    assert "$(ARTIFACTS_DIR)/python" in recipe
+    assert "--platform manylinux2014_aarch64" in recipe  # the functions run on arm64
+    assert "--invalidation-mode unchecked-hash" in recipe
 
 
 def test_table_is_on_demand_with_pitr_and_ttl():

@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,7 +55,11 @@ def main(argv: list[str]) -> int:
     failures = 0
     for name in selected:
         print(f"== {name}", flush=True)
-        rows: list[Row] = importlib.import_module(f"bench.{name}").run()
+        try:
+            rows: list[Row] = importlib.import_module(f"bench.{name}").run()
+        except Exception as exc:  # one broken benchmark must not cost the others their figures
+            traceback.print_exc()
+            rows = [Row(name, "benchmark", "did not complete", "completes", False, repr(exc)[:300])]
         for row in rows:
             print(f"   {row.metric}: {row.value} (target {row.target or '-'})", flush=True)
             failures += row.ok is False

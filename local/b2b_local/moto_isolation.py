@@ -21,10 +21,13 @@ from typing import Any
 
 _WRITE_LOCK = threading.RLock()
 _WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
-# moto's get_item (behind GetItem and BatchGetItem) looks a missing item up in a defaultdict, which
-# inserts an empty partition: a read of a missing key mutates the table, and a concurrent
-# transaction's deepcopy of that table then fails. Reads of items are serialized with the writes.
-_MUTATING_READS = ("get_item",)
+# Reads that are not safe beside a write, serialized with the writes:
+# - moto's get_item (behind GetItem and BatchGetItem) looks a missing item up in a defaultdict, which
+#   inserts an empty partition: a read of a missing key mutates the table, and a concurrent
+#   transaction's deepcopy of that table then fails;
+# - query and scan iterate the table's partitions, and a write that adds a partition meanwhile makes
+#   them fail ("dictionary changed size during iteration", a 500 that DynamoDB never gives).
+_UNSAFE_READS = ("get_item", "query", "scan")
 
 
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,7 +110,7 @@ def apply() -> None:
     from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
     from moto.dynamodb.models.table import Table  # noqa: PLC0415
 
-    for name in _WRITE_OPERATIONS + _MUTATING_READS:
+    for name in _WRITE_OPERATIONS + _UNSAFE_READS:
         method = getattr(DynamoDBBackend, name)
         if not getattr(method, "__b2b_locked__", False):
             setattr(DynamoDBBackend, name, _locked(method))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from b2b.api.base import Schema
+from b2b.api.base import Schema, StrictBody
 
 ProductId = Annotated[int, Field(ge=1, le=2**53)]
 # Lenient on purpose: people paste codes with spaces and hyphens; the code module normalizes them.
@@ -14,10 +14,8 @@ CodeText = Annotated[str, StringConstraints(max_length=64)]
 MAX_BASKET = 20
 
 
-class BasketRequest(Schema):
+class BasketRequest(StrictBody):
     """A basket (product ids) and the enrollment code applied to it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     product_ids: list[ProductId] = Field(min_length=1, max_length=MAX_BASKET)
     code: CodeText | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from b2b.api.base import Schema
+from b2b.api.base import Schema, StrictBody
 from b2b.domain.default_enrollments import IntentionStatus, LearnerDefaultEnrollments
 from b2b.domain.model import DefaultEnrollmentIntention, Enrollment, Membership
 
@@ -93,10 +93,8 @@ class LearnerDefaultEnrollmentsOut(Schema):
         )
 
 
-class DefaultEnrollmentCreate(Schema):
+class DefaultEnrollmentCreate(StrictBody):
     """Give exactly one: ``course_id`` (enroll in the contract's current run of it) or ``run_id``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     course_id: ContentKey | None = None
     run_id: ContentKey | None = None

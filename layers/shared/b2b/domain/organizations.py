@@ -15,18 +15,20 @@ ORG_KEY_PATTERN = re.compile(r"^[A-Z0-9_]{1,30}$")
 DEFAULT_ORG_KEY_PREFIX = "UAI_"
 
 
-def slug_for(name: str) -> str:
-    """The URL slug an organization or contract name produces."""
+def _slugify(text: str, **options: Any) -> str:
     from slugify import slugify  # noqa: PLC0415 - only writes need it; kept out of cold start
 
-    return slugify(name, max_length=100)
+    return slugify(text, **options)
+
+
+def slug_for(name: str) -> str:
+    """The URL slug an organization or contract name produces."""
+    return _slugify(name, max_length=100)
 
 
 def derive_org_key(name: str) -> str:
     """An org key from a name: upper-case letters, digits and single underscores, at most 30 chars."""
-    from slugify import slugify  # noqa: PLC0415 - only writes need it; kept out of cold start
-
-    ascii_words = slugify(name, separator="_").upper()
+    ascii_words = _slugify(name, separator="_").upper()
     key = re.sub(r"_+", "_", ascii_words).strip("_")[:ORG_KEY_MAX_LENGTH].rstrip("_")
     if not key:
         raise InvalidInput.for_field("org_key", "cannot be derived from the name; give one explicitly")

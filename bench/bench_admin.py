@@ -86,8 +86,8 @@ def cold_start_rows() -> list[Row]:
 
 
 def request_rows() -> list[Row]:
-    from b2b.domain import contracts, organizations
     from b2b.domain.model import MembershipType
+    from b2b.services import contracts, organizations
 
     org = organizations.register_organization(name=f"Bench Org {os.getpid()}")
     with count_requests() as created:

@@ -140,8 +140,8 @@ def generation_rows() -> list[Row]:
 
 
 def large_contract_rows() -> list[Row]:
-    from b2b.domain.codes import contract_stats, reconcile_codes
     from b2b.queues import ReconcileRequest
+    from b2b.services.codes import contract_stats, reconcile_codes
 
     contract = _contract(BIG_LEARNERS, 20)
     queue = [ReconcileRequest(contract_id=contract.id, reason="manual")]

@@ -20,8 +20,8 @@ def _calls(calls: list[str]) -> str:
 
 def run() -> list[Row]:
     start_environment()
-    from b2b.domain import catalog, contracts, courseware, organizations
     from b2b.domain.model import MembershipType
+    from b2b.services import catalog, contracts, courseware, organizations
 
     tag = uuid.uuid4().hex[:8].upper()
     org = organizations.register_organization(name=f"Bench Courseware {tag}")

@@ -41,8 +41,8 @@ def run() -> list[Row]:
     start_environment()
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
     from b2b.db import contracts as contract_repo
-    from b2b.domain import contracts, organizations, sso
     from b2b.domain.model import MembershipType
+    from b2b.services import contracts, organizations, sso
     from sso_trigger import handler
 
     tag = f"{os.getpid()}"
@@ -92,7 +92,7 @@ def run() -> list[Row]:
     racers_in = sum(capped.id in o.attached for o in outcomes)
     seats = contract_repo.get_seats_taken(capped.id)
 
-    from b2b.domain.sso import sync_claims
+    from b2b.services.sso import sync_claims
 
     sync_claims(f"claims-{tag}", [sso_id])
     with count_requests() as cached:

@@ -15,8 +15,9 @@ from b2b.db.counters import next_id
 from b2b.db.models import EnrollmentCodeItem
 from b2b.db.products import product_item
 from b2b.db.transactions import Transaction
-from b2b.domain import code_format, contracts, organizations
+from b2b.domain import code_format
 from b2b.domain.model import Contract, MembershipType, Organization, Product, utcnow
+from b2b.services import contracts, organizations
 
 
 def organization(unique: str, *, sso_organization_id: str | None = None) -> Organization:

@@ -15,11 +15,11 @@ from b2b.db.counters import next_id
 from b2b.db.models import EnrollmentCodeItem, ProductItem
 from b2b.db.products import product_item
 from b2b.db.transactions import Transaction
-from b2b.domain import organizations
-from b2b.domain.codes import ReconcileOutcome, reconcile_codes
 from b2b.domain.model import Contract, MembershipType, Product, utcnow
 from b2b.domain.reconcile import CodeKind, CodeStatus, EnrollmentCode
 from b2b.queues import ReconcileRequest
+from b2b.services import organizations
+from b2b.services.codes import ReconcileOutcome, reconcile_codes
 
 
 def make_contract(

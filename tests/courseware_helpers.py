@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from b2b.domain import catalog
+from b2b.services import catalog
 
 
 def source_course(unique: str, number: str = "14.100x", *, runs: tuple[str, ...] = ("SOURCE",)) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 from b2b.db.counters import next_id
 from b2b.db.products import product_item
-from b2b.domain import contracts, organizations
 from b2b.domain.model import Contract, MembershipType, Organization, Product, utcnow
+from b2b.services import contracts, organizations
 from b2b_local.poller import sqs_event
 
 from tests.factories import generate_context

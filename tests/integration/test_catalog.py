@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from b2b.domain import catalog
-from b2b.errors import Conflict, InvalidInput, NotFound
+from b2b.domain.errors import Conflict, InvalidInput, NotFound
+from b2b.services import catalog
 
 from tests.courseware_helpers import source_course
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 from b2b.db import codes as code_repo
 from b2b.db import contracts as contract_repo
 from b2b.db.table import dynamodb_client
-from b2b.domain.codes import code_health, reconcile_codes
 from b2b.domain.model import MembershipType
 from b2b.domain.reconcile import CodeStatus, count_codes, target_for, violations
 from b2b.queues import ReconcileRequest
+from b2b.services.codes import code_health, reconcile_codes
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule

@@ -7,8 +7,8 @@ from collections import Counter
 from decimal import Decimal
 
 from b2b.db import codes as code_repo
-from b2b.domain import codes
 from b2b.domain.reconcile import CodeKind, CodeStatus
+from b2b.services import codes
 
 from tests.codes_support import add_products, change, make_contract, product_price, reconcile_all, redeem
 

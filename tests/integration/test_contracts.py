@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 from b2b.db import contracts as repo
-from b2b.domain import contracts, organizations
+from b2b.domain.errors import Conflict, InvalidInput, NotFound
 from b2b.domain.model import MembershipType
-from b2b.errors import Conflict, InvalidInput, NotFound
+from b2b.services import contracts, organizations
 
 
 @pytest.fixture

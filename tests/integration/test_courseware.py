@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from b2b.api.errors import status_of
 from b2b.db import catalog as catalog_repo
 from b2b.db import products
-from b2b.domain import catalog, contracts, courseware, organizations
+from b2b.domain.errors import Conflict, NotFound
 from b2b.domain.model import CloneStatus, MembershipType, utcnow
-from b2b.errors import Conflict, NotFound
+from b2b.services import catalog, contracts, courseware, organizations
 
 from tests.courseware_helpers import source_course
 
@@ -114,7 +115,7 @@ def test_a_run_of_contract_a_cannot_go_to_contract_b(unique, ddb_requests):
     with pytest.raises(Conflict) as conflict:
         courseware.attach_courseware(contract_b.id, run_id)
     # Then it is a 409 and nothing was written
-    assert conflict.value.status == 409
+    assert status_of(conflict.value) == 409
     assert conflict.value.code == "course_run_assigned"
     assert not WRITES & set(ddb_requests.calls)
     assert catalog_repo.get_run(run_id).contract_id == contract_a.id

@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 from b2b.db import catalog as catalog_repo
-from b2b.domain import contracts, courseware, organizations
-from b2b.domain.cloning import CloneInProgress, clone_contract_run
 from b2b.domain.model import CloneStatus, MembershipType
 from b2b.openedx import OpenEdxClient, OpenEdxConfig, StudioUnavailable
 from b2b.queues import CloneRunRequest
+from b2b.services import contracts, courseware, organizations
+from b2b.services.cloning import CloneInProgress, clone_contract_run
 from b2b.settings import get_settings
 
 from tests.courseware_helpers import source_course

@@ -9,7 +9,7 @@ import pytest
 from admin_api import handler as admin
 from b2b.db import default_enrollments as repo
 from b2b.db import enrollments, memberships
-from b2b.domain import sso
+from b2b.services import sso
 from learner_api import handler as learner
 from sso_trigger import handler as trigger
 

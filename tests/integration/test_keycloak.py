@@ -114,7 +114,7 @@ def test_organization_claim_attaches_on_the_next_call_and_costs_nothing_after(un
 
 
 def test_claim_change_detected_with_one_conditional_write_in_a_fresh_process(unique, ddb_requests):
-    from b2b.domain import sso
+    from b2b.services import sso
 
     org = sso_organization(unique)
     contract(org, "Auto")

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from b2b.db import contracts as contract_repo
 from b2b.db import memberships
-from b2b.domain import contracts, organizations
+from b2b.domain.errors import Conflict
 from b2b.domain.model import MembershipType, utcnow
-from b2b.errors import Conflict
+from b2b.services import contracts, organizations
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from b2b.db import organizations as repo
-from b2b.domain import organizations
-from b2b.errors import Conflict, NotFound
+from b2b.domain.errors import Conflict, NotFound
+from b2b.services import organizations
 
 
 def test_create_derives_slug_and_key_and_every_lookup_is_one_get(unique, ddb_requests):

@@ -11,8 +11,8 @@ import pytest
 from b2b.db import contracts as contract_repo
 from b2b.db import memberships
 from b2b.db.table import dynamodb_client
-from b2b.domain import sso
 from b2b.domain.model import MembershipType, utcnow
+from b2b.services import sso
 from botocore.exceptions import EndpointConnectionError
 from sso_trigger import handler
 

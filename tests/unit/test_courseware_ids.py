@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
-from b2b.domain.catalog import contract_run_key, parse_courseware_id
+from b2b.domain.errors import InvalidInput
 from b2b.domain.model import CoursewareKind
-from b2b.errors import InvalidInput
 from b2b.queues import CloneRunRequest
+from b2b.services.catalog import contract_run_key, parse_courseware_id
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 

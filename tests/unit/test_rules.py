@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from b2b.api.auth import claim_values
 from b2b.db.paging import decode_cursor, encode_cursor
+from b2b.domain.errors import InvalidInput
 from b2b.domain.model import Contract, MembershipType
-from b2b.domain.organizations import derive_org_key, slug_for
-from b2b.errors import InvalidInput
+from b2b.services.organizations import derive_org_key, slug_for
 from hypothesis import given
 from hypothesis import strategies as st
 

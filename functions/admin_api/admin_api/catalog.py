@@ -19,7 +19,7 @@ from b2b.api.catalog_schemas import (
     ProgramPage,
 )
 from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.domain import catalog
+from b2b.services import catalog
 
 router = APIGatewayHttpRouter()
 

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.code_schemas import CodeHealthOut, CodePage, ContractStatsOut
 from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.domain import codes
 from b2b.domain.reconcile import CodeStatus
+from b2b.services import codes
 
 router = APIGatewayHttpRouter()
 

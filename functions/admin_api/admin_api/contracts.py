@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.resolver import PageCursor, PageLimit, page_size
 from b2b.api.schemas import ContractCreate, ContractOut, ContractPage, ContractPatch
-from b2b.domain import contracts
+from b2b.domain.errors import InvalidInput
 from b2b.domain.model import utcnow
-from b2b.errors import InvalidInput
+from b2b.services import contracts
 
 router = APIGatewayHttpRouter()
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.catalog_schemas import AttachmentOut, CoursewareAttach, CoursewareOut, DetachmentOut
 from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.domain import courseware
+from b2b.services import courseware
 
 router = APIGatewayHttpRouter()
 

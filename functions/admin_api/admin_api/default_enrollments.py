@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.learner_schemas import DefaultEnrollmentCreate, DefaultEnrollmentOut, DefaultEnrollmentPage
 from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.domain import default_enrollments
+from b2b.services import default_enrollments
 
 router = APIGatewayHttpRouter()
 

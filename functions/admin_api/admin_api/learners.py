@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.learner_schemas import MembershipOut, MembershipPage
 from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.domain import provisioning
+from b2b.services import provisioning
 
 router = APIGatewayHttpRouter()
 

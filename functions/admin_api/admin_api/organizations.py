@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.resolver import PageCursor, PageLimit, page_size
 from b2b.api.schemas import OrganizationCreate, OrganizationOut, OrganizationPage, OrganizationPatch
-from b2b.domain import organizations
+from b2b.services import organizations
 
 router = APIGatewayHttpRouter()
 

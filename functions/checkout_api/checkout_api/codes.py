@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.checkout_schemas import AttachOut
-from b2b.domain import checkout
+from b2b.services import checkout
 
 from checkout_api.learner import current_learner
 

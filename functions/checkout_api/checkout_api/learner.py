@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from b2b.api.auth import claim_values, current_principal
-from b2b.domain.checkout import Learner
+from b2b.services.checkout import Learner
 from b2b.settings import get_settings
 
 

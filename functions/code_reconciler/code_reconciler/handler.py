@@ -14,9 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from b2b.domain.codes import reconcile_codes
 from b2b.observability import logger, metrics, tracer
 from b2b.queues import ReconcileRequest
+from b2b.services.codes import reconcile_codes
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -10,10 +10,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from b2b.domain.cloning import clone_contract_run
 from b2b.observability import logger, metrics, tracer
 from b2b.openedx import OpenEdxClient, OpenEdxConfig
 from b2b.queues import CloneRunRequest
+from b2b.services.cloning import clone_contract_run
 from b2b.settings import get_settings
 
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -12,9 +12,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.api.learner_schemas import KeycloakHookOut, KeycloakLoginEvent
 from b2b.api.resolver import build_resolver
-from b2b.domain import sso
-from b2b.errors import ErrorDetail, InvalidInput, Unauthorized
+from b2b.domain.errors import ErrorDetail, InvalidInput, Unauthorized
 from b2b.observability import logger, metrics, tracer
+from b2b.services import sso
 from b2b.settings import get_settings
 from pydantic import ValidationError
 

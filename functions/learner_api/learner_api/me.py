@@ -16,8 +16,7 @@ from b2b.api.learner_schemas import (
     MembershipPage,
 )
 from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.db import enrollments, memberships
-from b2b.domain import default_enrollments
+from b2b.services import default_enrollments, learners
 
 router = APIGatewayHttpRouter()
 
@@ -28,20 +27,19 @@ def _user_id() -> str:
 
 @router.get("/v1/me/contracts", tags=["me"])
 def my_contracts(limit: PageLimit = None, cursor: PageCursor = None) -> MembershipPage:
-    page = memberships.list_contracts_of_learner(_user_id(), page_size(limit), cursor)
+    page = learners.contracts_of(_user_id(), page_size(limit), cursor)
     return MembershipPage(items=[MembershipOut.of(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/v1/me/enrollments", tags=["me"])
 def my_enrollments(limit: PageLimit = None, cursor: PageCursor = None) -> EnrollmentPage:
-    page = enrollments.list_enrollments(_user_id(), page_size(limit), cursor)
+    page = learners.enrollments_of(_user_id(), page_size(limit), cursor)
     return EnrollmentPage(items=[EnrollmentOut.of(e) for e in page.items], next_cursor=page.next_cursor)
 
 
 @router.delete("/v1/me/enrollments/<run_id>", tags=["me"])
 def unenroll(run_id: Annotated[str, Path(min_length=1, max_length=512)]) -> EnrollmentOut:
-    # Kept as "unenrolled" (not deleted), so a default enrollment never brings the learner back.
-    return EnrollmentOut.of(enrollments.unenroll(_user_id(), unquote(run_id)))
+    return EnrollmentOut.of(learners.unenroll(_user_id(), unquote(run_id)))
 
 
 @router.get("/v1/me/default-enrollments", tags=["me"])

@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
     PostConfirmationTriggerEvent,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from b2b.domain import sso
 from b2b.observability import logger, metrics, tracer
+from b2b.services import sso
 from b2b.settings import get_settings
 
 # Room left for returning to Cognito after the budget is spent.

@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from b2b.domain import sso
 from b2b.observability import logger, metrics, tracer
 from b2b.queues import SsoAttachRequest
+from b2b.services import sso
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
-from b2b.errors import Forbidden, Unauthorized
+from b2b.domain.errors import Forbidden, Unauthorized
 from b2b.settings import get_settings
 
 

@@ -9,7 +9,6 @@ from pydantic import Field, StringConstraints
 
 from b2b.api.base import Schema, StrictBody
 from b2b.api.schemas import Price, UtcDatetime
-from b2b.domain.courseware import Attachment, CoursewareView
 from b2b.domain.model import (
     CloneStatus,
     Course,
@@ -19,6 +18,7 @@ from b2b.domain.model import (
     Product,
     Program,
 )
+from b2b.services.courseware import Attachment, CoursewareView
 
 ReadableId = Annotated[
     str,

@@ -9,11 +9,10 @@ from typing import Annotated
 from pydantic import PlainSerializer
 
 from b2b.api.base import Schema
-from b2b.db.codes import CounterState
 from b2b.domain.code_format import display
-from b2b.domain.codes import CodeHealth, ContractStats
 from b2b.domain.model import Page
-from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, EnrollmentCode
+from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, CounterState, EnrollmentCode
+from b2b.services.codes import CodeHealth, ContractStats
 
 Amount = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
 

@@ -13,7 +13,17 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import Field
 
 from b2b.api.base import Schema
-from b2b.errors import B2BError, Throttled, Unavailable
+from b2b.domain.errors import (
+    B2BError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+)
 from b2b.observability import logger
 
 
@@ -78,6 +88,24 @@ def _validation_details(error: RequestValidationError) -> tuple[int, str, list[d
     return 422, "invalid_input", details
 
 
+# Each kind of domain error answers with one status; anything else is a bug (500).
+_STATUS_OF: dict[type[B2BError], int] = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    Throttled: 429,
+    Unavailable: 503,
+}
+
+
+def status_of(error: B2BError) -> int:
+    """The HTTP status a domain error answers with."""
+    return next((status for kind, status in _STATUS_OF.items() if isinstance(error, kind)), 500)
+
+
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     """Install the exception handlers on a resolver."""
 
@@ -97,10 +125,11 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
         headers = None
         if isinstance(error, Throttled | Unavailable):
             headers = {"Retry-After": str(error.retry_after_seconds)}
-        if error.status >= 500:
+        status = status_of(error)
+        if status >= 500:
             logger.warning("dependency unavailable", extra={"error_code": error.code})
         return error_response(
-            error.status, error.code, error.message, [d.as_dict() for d in error.details], headers
+            status, error.code, error.message, [d.as_dict() for d in error.details], headers
         )
 
     @app.not_found

@@ -9,8 +9,8 @@ from typing import Annotated, Literal, Self
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from b2b.api.base import Schema, StrictBody
-from b2b.domain.default_enrollments import IntentionStatus, LearnerDefaultEnrollments
 from b2b.domain.model import DefaultEnrollmentIntention, Enrollment, Membership
+from b2b.services.default_enrollments import IntentionStatus, LearnerDefaultEnrollments
 
 ContentKey = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=r"^\S+$")

@@ -1,6 +1,6 @@
 """Middleware for learner-facing functions: a Keycloak ``organization`` claim on the caller's token
 attaches them to their organization's auto contracts (and detaches them from one it no longer
-names). Costs nothing while the claim set is unchanged; see :func:`b2b.domain.sso.sync_claims`."""
+names). Costs nothing while the claim set is unchanged; see :func:`b2b.services.sso.sync_claims`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from b2b.api.auth import current_principal
-from b2b.domain import sso
+from b2b.services import sso
 from b2b.settings import get_settings
 
 

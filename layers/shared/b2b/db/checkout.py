@@ -7,6 +7,7 @@ counters, memberships, enrollments, the SSO organization alias).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -129,7 +130,7 @@ def load_state(
             member_of=frozenset(),
             enrolled_runs=frozenset(),
             sso_organization=None,
-            stored_result=StoredResult(stored.request_hash, int(stored.status_code), stored.body),
+            stored_result=_stored(stored),
         )
     products = {
         int(item.product_id): to_product(item) for item in round_one.values() if isinstance(item, ProductItem)
@@ -328,8 +329,8 @@ def checkout_transaction(plan: CheckoutPlan) -> Transaction:
             sk=keys.CHECKOUT_RESULT_SK,
             user_id=plan.user_id,
             request_hash=plan.request_hash,
-            status_code=plan.status_code,
-            body=plan.response_body,
+            # Canonical JSON: a replay reads back exactly the receipt the first answer was made from.
+            body=json.dumps(plan.receipt, separators=(",", ":")),
             created_at=plan.now,
             expires_at=int(plan.now.timestamp()) + _result_ttl(),
         )
@@ -410,7 +411,11 @@ def get_stored_result(user_id: str, idempotency_key: str) -> StoredResult | None
     item = next(iter(found.values()), None)
     if not isinstance(item, CheckoutResultItem):
         return None
-    return StoredResult(item.request_hash, int(item.status_code), item.body)
+    return _stored(item)
+
+
+def _stored(item: CheckoutResultItem) -> StoredResult:
+    return StoredResult(item.request_hash, json.loads(item.body))
 
 
 def audit_trail(contract_id: int) -> list[dict[str, Any]]:

@@ -28,9 +28,9 @@ from b2b.db.models import CodeCounterItem, EnrollmentCodeItem, ProductItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.table import dynamodb_client
 from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.domain.errors import Conflict, Unavailable
 from b2b.domain.model import Page
-from b2b.domain.reconcile import CodeKind, CodeStatus, CodeTerms, EnrollmentCode
-from b2b.errors import Conflict, Unavailable
+from b2b.domain.reconcile import CodeKind, CodeStatus, CodeTerms, CounterState, EnrollmentCode
 from b2b.settings import get_settings
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
@@ -258,18 +258,6 @@ def list_codes_for_export(
         )
         items = [to_code(item) for item in result]  # type: ignore[arg-type]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))
-
-
-@dataclass(frozen=True)
-class CounterState:
-    """A product's code counter as stored."""
-
-    product_id: int
-    available: int = 0
-    redeemed: int = 0
-    deactivated: int = 0
-    unlimited_uses: int = 0
-    issued_seq: int = 0
 
 
 def read_product_counters(contract_id: int, product_ids: Sequence[int]) -> dict[int, CounterState]:

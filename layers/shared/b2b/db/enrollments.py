@@ -8,8 +8,8 @@ from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import EnrollmentItem
 from b2b.db.paging import decode_cursor, encode_cursor
+from b2b.domain.errors import NotFound
 from b2b.domain.model import Enrollment, Page
-from b2b.errors import NotFound
 
 
 def enrollment_item(enrollment: Enrollment) -> EnrollmentItem:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from b2b.errors import Conflict, Unavailable
+from b2b.domain.errors import Conflict, Unavailable
 
 THROTTLING_CODES = frozenset(
     {

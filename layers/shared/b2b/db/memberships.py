@@ -17,8 +17,8 @@ from b2b.db.errors import translate_errors
 from b2b.db.models import MembershipItem, SeatCounterItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.domain.errors import Conflict, NotFound
 from b2b.domain.model import Membership, MembershipSource, Page
-from b2b.errors import Conflict, NotFound
 
 AttachOutcome = Literal["attached", "already_attached"]
 

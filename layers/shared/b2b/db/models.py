@@ -156,12 +156,11 @@ class CodeAttemptsItem(TableItem, discriminator="code_attempts"):
 
 
 class CheckoutResultItem(TableItem, discriminator="checkout_result"):
-    """The response of a completed checkout, replayed for a retry with the same Idempotency-Key.
+    """The receipt of a completed checkout (JSON), replayed for a retry with the same Idempotency-Key.
     Written in the checkout's own transaction, so it exists exactly when the checkout happened."""
 
     user_id = UnicodeAttribute()
     request_hash = UnicodeAttribute()
-    status_code = NumberAttribute()
     body = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
 

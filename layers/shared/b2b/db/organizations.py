@@ -14,8 +14,8 @@ from b2b.db.errors import translate_errors
 from b2b.db.models import OrganizationItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.domain.errors import Conflict, ErrorDetail, NotFound
 from b2b.domain.model import Organization, Page
-from b2b.errors import Conflict, ErrorDetail, NotFound
 
 _TRANSACTION_ATTEMPTS = 3
 _UNIQUE_FIELDS = frozenset({"name", "org_key", "sso_organization_id"})

@@ -11,7 +11,7 @@ import binascii
 import json
 from typing import Any
 
-from b2b.errors import InvalidInput
+from b2b.domain.errors import InvalidInput
 
 
 def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:

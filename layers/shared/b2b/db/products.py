@@ -7,8 +7,8 @@ from pynamodb.exceptions import DoesNotExist
 from b2b.db import keys
 from b2b.db.errors import translate_errors
 from b2b.db.models import ProductItem
+from b2b.domain.errors import NotFound
 from b2b.domain.model import Product
-from b2b.errors import NotFound
 
 
 def product_item(product: Product) -> ProductItem:

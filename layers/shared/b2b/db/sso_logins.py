@@ -19,8 +19,8 @@ from b2b.db.models import AttachRefusalItem, OrganizationItem, SsoSeenItem
 from b2b.db.organizations import to_organization as _organization
 from b2b.db.table import TableItem
 from b2b.db.transactions import Transaction, TransactionCancelled
-from b2b.domain.model import Membership, Organization
-from b2b.errors import Conflict
+from b2b.domain.errors import Conflict
+from b2b.domain.model import Membership, Organization, SeenOrganizations
 
 _ATTEMPTS = 3
 
@@ -52,6 +52,11 @@ def read_login_state(user_id: str, organization_ids: Iterable[str]) -> LoginStat
             elif isinstance(item, SsoSeenItem):
                 previously_seen = frozenset(str(o) for o in item.organization_ids or [])
     return LoginState(organizations=organizations, previously_seen=previously_seen)
+
+
+def seen_marker(user_id: str, organization_ids: Iterable[str], now: datetime) -> SeenOrganizations:
+    """The claim set a login names, as the marker the next login compares with."""
+    return SeenOrganizations(user_id, frozenset(organization_ids), now)
 
 
 def seen_item(user_id: str, organization_ids: Iterable[str], now: datetime) -> SsoSeenItem:
@@ -113,7 +118,7 @@ def swap_seen(
     return frozenset(value["S"] for value in old.get("organization_ids", {}).get("L", []))
 
 
-def attach_with_marker(membership: Membership, marker: SsoSeenItem | None) -> AttachOutcome:
+def attach_with_marker(membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
     """Attach within the cap (see :func:`b2b.db.memberships.attach`), optionally writing the seen
     marker in the same transaction so a first login costs no extra request. When the learner was
     already attached the transaction is cancelled and the marker is not written."""
@@ -121,7 +126,7 @@ def attach_with_marker(membership: Membership, marker: SsoSeenItem | None) -> At
         tx = Transaction()
         add_attach_operations(tx, membership)
         if marker is not None:
-            tx.put("seen", marker)
+            tx.put("seen", seen_item(marker.user_id, marker.organization_ids, marker.seen_at))
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

@@ -20,9 +20,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
+from b2b.domain.errors import B2BError, Conflict, ErrorDetail, Forbidden, NotFound, Throttled
 from b2b.domain.model import Contract, Membership, MembershipType, Product
-from b2b.errors import B2BError, Conflict, ErrorDetail, Forbidden, NotFound, Throttled
-from b2b.observability import logger
 
 
 class Reason(StrEnum):
@@ -57,11 +56,11 @@ CODE_ATTEMPT_FAILURES = frozenset(
     {Reason.CODE_INVALID, Reason.CODE_NOT_FOR_PRODUCT, Reason.CODE_ALREADY_USED}
 )
 
-# HTTP status when completing (or attaching) fails for this reason.
-_STATUS: dict[Reason, int] = {
-    Reason.UNKNOWN_PRODUCT: 404,
-    Reason.CODE_INVALID: 404,
-    Reason.SSO_REQUIRED: 403,
+# The kind of error a failed complete (or attach) raises for this reason; any other is a conflict.
+_ERROR_KIND: dict[Reason, type[B2BError]] = {
+    Reason.UNKNOWN_PRODUCT: NotFound,
+    Reason.CODE_INVALID: NotFound,
+    Reason.SSO_REQUIRED: Forbidden,
 }
 
 
@@ -105,11 +104,10 @@ class Seats:
 
 @dataclass(frozen=True)
 class StoredResult:
-    """A completed checkout's response, kept for retries with the same Idempotency-Key."""
+    """A completed checkout's receipt, kept for retries with the same Idempotency-Key."""
 
     request_hash: str
-    status_code: int
-    body: str
+    receipt: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -258,9 +256,8 @@ def attach_refusal(
 
 
 def rejection(reason: Reason, message: str, details: list[ErrorDetail] | None = None) -> B2BError:
-    """The error a failed complete or attach answers with (status chosen by reason)."""
-    status = _STATUS.get(reason, 409)
-    error_type: type[B2BError] = {404: NotFound, 403: Forbidden}.get(status, Conflict)
+    """The error a failed complete or attach raises (its kind chosen by the reason)."""
+    error_type = _ERROR_KIND.get(reason, Conflict)
     return error_type(message=message, details=details or [], code=reason.value)
 
 
@@ -283,8 +280,7 @@ class CheckoutPlan:
     order_reference: str | None
     idempotency_key: str | None
     request_hash: str
-    response_body: str
-    status_code: int = 200
+    receipt: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -296,6 +292,7 @@ class AttachPlan:
 
 
 def line_view(line: Line) -> dict[str, Any]:
+    """A priced line as a plain record (the receipt's and the quote's shape)."""
     return {
         "product_id": line.product_id,
         "contract_id": line.product.contract_id if line.product else None,
@@ -309,6 +306,7 @@ def line_view(line: Line) -> dict[str, Any]:
 
 
 def quote_view(q: Quote) -> dict[str, Any]:
+    """A quote as a plain record: lines, total, whether payment is needed."""
     return {
         "valid": q.valid,
         "lines": [line_view(line) for line in q.lines],
@@ -318,9 +316,8 @@ def quote_view(q: Quote) -> dict[str, Any]:
 
 
 def check_throttle(state: CheckoutState, limit: int, retry_after: int) -> None:
-    """429 while the learner is past the failed-attempt limit of the current window."""
+    """Refuse while the learner is past the failed-attempt limit of the current window."""
     if state.failed_attempts >= limit:
-        logger.info("code attempts throttled", extra={"failed_attempts": state.failed_attempts})
         raise Throttled(
             "too many wrong enrollment codes; wait before trying again",
             code="too_many_code_attempts",

@@ -105,6 +105,15 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class SeenOrganizations:
+    """The SSO organizations a learner's identity provider named at their last login."""
+
+    user_id: str
+    organization_ids: frozenset[str]
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
 class Product:
     """What checkout sells: one per contract run."""
 

@@ -248,3 +248,15 @@ def count_codes(codes: Sequence[EnrollmentCode]) -> CodeCounts:
         redeemed=sum(c.status is CodeStatus.REDEEMED for c in codes),
         deactivated=sum(c.status is CodeStatus.DEACTIVATED for c in codes),
     )
+
+
+@dataclass(frozen=True)
+class CounterState:
+    """A product's code counter as stored."""
+
+    product_id: int
+    available: int = 0
+    redeemed: int = 0
+    deactivated: int = 0
+    unlimited_uses: int = 0
+    issued_seq: int = 0

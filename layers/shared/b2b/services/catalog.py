@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from b2b.db import catalog as repo
+from b2b.domain.errors import InvalidInput
 from b2b.domain.model import Course, CourseRun, CoursewareKind, Page, Program, utcnow
-from b2b.errors import InvalidInput
 
 COURSE_PREFIX = "course-v1:"
 PROGRAM_PREFIX = "program-v1:"

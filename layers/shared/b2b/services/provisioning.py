@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from b2b.db import contracts as contract_repo
 from b2b.db import memberships
-from b2b.domain import default_enrollments
+from b2b.domain.errors import NotFound
 from b2b.domain.model import Membership, Page, utcnow
-from b2b.errors import NotFound
+from b2b.services import default_enrollments
 
 
 def attach_learner(contract_id: int, user_id: str) -> tuple[str, Membership]:

@@ -19,10 +19,12 @@ from b2b.db import codes as repo
 from b2b.db import contracts as contracts_repo
 from b2b.db.products import list_products
 from b2b.domain.code_format import display, generate_code
+from b2b.domain.errors import InvalidInput, NotFound, Unavailable
 from b2b.domain.model import Contract, Page, Product, utcnow
 from b2b.domain.reconcile import (
     CodeCounts,
     CodeStatus,
+    CounterState,
     EnrollmentCode,
     ProductPlan,
     contract_price,
@@ -31,7 +33,6 @@ from b2b.domain.reconcile import (
     target_for,
     violations,
 )
-from b2b.errors import InvalidInput, NotFound, Unavailable
 from b2b.observability import logger
 from b2b.settings import get_settings
 
@@ -180,7 +181,7 @@ class _CodesByProduct:
 
 
 def _reconcile_product(
-    run: _Run, product: Product, existing: list[EnrollmentCode], counter: repo.CounterState | None
+    run: _Run, product: Product, existing: list[EnrollmentCode], counter: CounterState | None
 ) -> bool:
     """Apply as much of one product's plan as the budget allows; True when nothing is left."""
     contract = run.contract
@@ -294,7 +295,7 @@ def export_codes_csv(
 class ContractStats:
     contract: Contract
     seats_taken: int
-    products: list[repo.CounterState]
+    products: list[CounterState]
 
     @property
     def totals(self) -> CodeCounts:
@@ -352,7 +353,7 @@ def code_health(contract_id: int) -> CodeHealth:
     report = []
     for product_id in product_ids:
         codes = by_product.get(product_id, [])
-        counter = counters.get(product_id, repo.CounterState(product_id))
+        counter = counters.get(product_id, CounterState(product_id))
         counted = CodeCounts(counter.available, counter.redeemed, counter.deactivated)
         uncounted = sum(1 for c in codes if c.seq > counter.issued_seq)
         actual = count_codes(codes)

@@ -1,7 +1,7 @@
-"""Domain errors. Each carries a stable machine-readable code and the HTTP status it maps to.
+"""Domain errors. Each carries a stable machine-readable code; its kind says what went wrong.
 
-The mapping to HTTP responses happens in one place (:mod:`b2b.api.errors`); domain code raises
-these and never builds responses itself.
+The mapping from kinds to HTTP statuses lives in one place (:mod:`b2b.api.errors`); the core and
+the services raise these and never choose a status or build a response.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ class B2BError(Exception):
     message: str
     details: list[ErrorDetail] = field(default_factory=list)
     code: str = "error"
-    status: int = 500
 
     def __str__(self) -> str:
         return self.message
@@ -36,10 +35,9 @@ class B2BError(Exception):
 
 @dataclass
 class InvalidInput(B2BError):
-    """The request is well-formed but a value breaks a rule (422)."""
+    """The request is well-formed but a value breaks a rule."""
 
     code: str = "invalid_input"
-    status: int = 422
 
     @classmethod
     def for_field(cls, field_name: str, message: str) -> InvalidInput:
@@ -48,49 +46,42 @@ class InvalidInput(B2BError):
 
 @dataclass
 class BadRequest(B2BError):
-    """The request cannot be parsed at all (400)."""
+    """The request cannot be parsed at all."""
 
     code: str = "bad_request"
-    status: int = 400
 
 
 @dataclass
 class Unauthorized(B2BError):
     code: str = "unauthorized"
-    status: int = 401
 
 
 @dataclass
 class Forbidden(B2BError):
     code: str = "forbidden"
-    status: int = 403
 
 
 @dataclass
 class NotFound(B2BError):
     code: str = "not_found"
-    status: int = 404
 
 
 @dataclass
 class Conflict(B2BError):
-    """The write lost to a uniqueness rule, a concurrent change or a state rule (409)."""
+    """The write lost to a uniqueness rule, a concurrent change or a state rule."""
 
     code: str = "conflict"
-    status: int = 409
 
 
 @dataclass
 class Throttled(B2BError):
     code: str = "throttled"
-    status: int = 429
     retry_after_seconds: int = 1
 
 
 @dataclass
 class Unavailable(B2BError):
-    """A dependency is overloaded or down; the caller may retry (503)."""
+    """A dependency is overloaded or down; the caller may retry."""
 
     code: str = "unavailable"
-    status: int = 503
     retry_after_seconds: int = 1

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from b2b import queues
 from b2b.db import contracts as repo
-from b2b.domain import organizations
+from b2b.domain.errors import Conflict, InvalidInput, NotFound
 from b2b.domain.model import Contract, MembershipType, Page, utcnow
-from b2b.errors import Conflict, InvalidInput, NotFound
 from b2b.observability import logger
+from b2b.services import organizations
 
 _UPDATE_ATTEMPTS = 3
 ReconcileReason = Literal["contract_created", "contract_changed"]

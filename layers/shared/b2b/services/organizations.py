@@ -7,8 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from b2b.db import organizations as repo
+from b2b.domain.errors import InvalidInput
 from b2b.domain.model import Organization, Page, utcnow
-from b2b.errors import InvalidInput
 
 ORG_KEY_MAX_LENGTH = 30
 ORG_KEY_PATTERN = re.compile(r"^[A-Z0-9_]{1,30}$")

@@ -1,6 +1,6 @@
 """Cloning contract runs in Open edX Studio, one queued request at a time (the cloner's logic).
 
-Kept apart from :mod:`b2b.domain.courseware` so the admin API, which only queues clones, never
+Kept apart from :mod:`b2b.services.courseware` so the admin API, which only queues clones, never
 loads the HTTP client.
 """
 
@@ -12,8 +12,8 @@ from typing import Literal
 from b2b import queues
 from b2b.db import catalog as catalog_repo
 from b2b.db import courseware as repo
+from b2b.domain.errors import NotFound
 from b2b.domain.model import CloneStatus, utcnow
-from b2b.errors import NotFound
 from b2b.observability import logger
 from b2b.openedx import OpenEdxClient, StudioRejected, StudioUnavailable
 

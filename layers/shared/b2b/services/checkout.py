@@ -10,7 +10,6 @@ rather than guessing it from the cancellation.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from dataclasses import dataclass
@@ -35,8 +34,8 @@ from b2b.domain.checkout_rules import (
     rejection,
     request_hash,
 )
+from b2b.domain.errors import Conflict, ErrorDetail, InvalidInput, Throttled
 from b2b.domain.model import Contract, Membership, utcnow
-from b2b.errors import Conflict, ErrorDetail, InvalidInput, Throttled
 from b2b.observability import logger, metrics
 from b2b.settings import get_settings
 
@@ -53,11 +52,12 @@ class Learner:
 
 
 @dataclass(frozen=True)
-class CheckoutAnswer:
-    """A complete's HTTP answer; ``body`` is JSON text so a replay is byte-identical."""
+class CheckoutOutcome:
+    """What a complete did: its receipt (completed, or payment required), and whether it is the
+    stored receipt of an earlier identical request (a replay answers exactly as the first time)."""
 
-    status_code: int
-    body: str
+    receipt: dict[str, Any]
+    replayed: bool = False
 
 
 def _normalized(code_text: str | None) -> tuple[str | None, bool]:
@@ -97,7 +97,11 @@ def _retry_after(now: datetime) -> int:
 
 
 def _throttle(state: CheckoutState, now: datetime) -> None:
-    check_throttle(state, get_settings().code_attempt_limit, _retry_after(now))
+    try:
+        check_throttle(state, get_settings().code_attempt_limit, _retry_after(now))
+    except Throttled:
+        logger.info("code attempts throttled", extra={"failed_attempts": state.failed_attempts})
+        raise
 
 
 def _count_failed_attempt(learner: Learner, now: datetime) -> None:
@@ -161,7 +165,7 @@ def complete(
     code_text: str | None,
     order_reference: str | None,
     idempotency_key: str | None,
-) -> CheckoutAnswer:
+) -> CheckoutOutcome:
     """Re-check the basket and, for a $0 total, redeem + attach + enroll in one transaction.
 
     A priced total writes nothing and answers ``payment_required`` with the amount to charge. A retry
@@ -179,7 +183,7 @@ def complete(
                     "this Idempotency-Key was used for another checkout", code="idempotency_key_reused"
                 )
             metrics.add_metric(name="CheckoutReplayed", unit=MetricUnit.Count, value=1)
-            return CheckoutAnswer(state.stored_result.status_code, state.stored_result.body)
+            return CheckoutOutcome(state.stored_result.receipt, replayed=True)
         if typed:
             _throttle(state, now)
         result = quote(product_ids, state, now, code_given=typed)
@@ -189,7 +193,7 @@ def complete(
             replay = repo.get_stored_result(learner.user_id, idempotency_key)
             if replay is not None and replay.request_hash == fingerprint:
                 metrics.add_metric(name="CheckoutReplayed", unit=MetricUnit.Count, value=1)
-                return CheckoutAnswer(replay.status_code, replay.body)
+                return CheckoutOutcome(replay.receipt, replayed=True)
         _report(result, "complete", code_text)
         if not result.valid:
             if result.failed_code_attempt:
@@ -199,7 +203,7 @@ def complete(
             # Nothing is redeemed before payment: the storefront charges, then completes again
             # once a zero-balance order can be recorded (see docs/decisions.md).
             body = {"status": "payment_required", "order_reference": order_reference, **quote_view(result)}
-            return CheckoutAnswer(200, json.dumps(body, separators=(",", ":")))
+            return CheckoutOutcome(body)
         line = result.lines[0]
         assert line.product is not None
         assert state.code is not None
@@ -225,7 +229,6 @@ def complete(
             },
             "attached": attach is not None,
         }
-        text = json.dumps(body, separators=(",", ":"))
         plan = CheckoutPlan(
             user_id=learner.user_id,
             product=line.product,
@@ -236,7 +239,7 @@ def complete(
             order_reference=order_reference,
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
-            response_body=text,
+            receipt=body,
         )
         try:
             repo.commit_checkout(plan)
@@ -255,7 +258,7 @@ def complete(
                 "run_id": line.product.run_id,
             },
         )
-        return CheckoutAnswer(200, text)
+        return CheckoutOutcome(body)
     raise Conflict("the checkout kept colliding with other changes; retry", code="checkout_busy")
 
 

@@ -22,12 +22,11 @@ from b2b import queues
 from b2b.db import contracts as contract_repo
 from b2b.db import memberships
 from b2b.db import sso_logins as repo
-from b2b.db.models import SsoSeenItem
 from b2b.db.organizations import get_organization_by_sso_id
-from b2b.domain import default_enrollments
-from b2b.domain.model import Contract, MembershipType, utcnow
-from b2b.errors import Conflict, NotFound
+from b2b.domain.errors import Conflict, NotFound
+from b2b.domain.model import Contract, MembershipType, SeenOrganizations, utcnow
 from b2b.observability import logger, metrics
+from b2b.services import default_enrollments
 from b2b.settings import get_settings
 
 Ineligibility = Literal["not_auto", "priced", "not_open"]
@@ -111,7 +110,7 @@ def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
     return detached
 
 
-def _attach(user_id: str, contract: Contract, marker: SsoSeenItem | None, now: datetime) -> str:
+def _attach(user_id: str, contract: Contract, marker: SeenOrganizations | None, now: datetime) -> str:
     membership = memberships.membership_for(contract.id, user_id, "sso", now)
     try:
         return repo.attach_with_marker(membership, marker)
@@ -164,7 +163,7 @@ def sync_memberships(
     listed = _run(deadline, [partial(_contracts_of, o.id) for o in organizations])
     eligible = [c for batch in listed for c in batch if ineligibility(c, now) is None]
 
-    marker = None if state.previously_seen == named else repo.seen_item(user_id, named, now)
+    marker = None if state.previously_seen == named else repo.seen_marker(user_id, named, now)
     if marker is None and eligible:
         # A returning learner (same organizations as last time) is usually in every contract
         # already: one batch read finds which, instead of one refused transaction per contract.
@@ -172,7 +171,7 @@ def sync_memberships(
         outcome.already_attached += [c.id for c in eligible if c.id in joined]
         eligible = [c for c in eligible if c.id not in joined]
 
-    def attach(contract: Contract, marker: SsoSeenItem | None) -> str:
+    def attach(contract: Contract, marker: SeenOrganizations | None) -> str:
         result = _attach(user_id, contract, marker, now)
         # Recorded as each finishes, so a login that runs out of time knows what it did.
         {"attached": outcome.attached, "already_attached": outcome.already_attached}.get(

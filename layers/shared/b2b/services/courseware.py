@@ -20,7 +20,7 @@ from b2b import queues
 from b2b.db import contracts as contracts_repo
 from b2b.db import courseware as repo
 from b2b.db import organizations as organizations_repo
-from b2b.domain.catalog import CoursewareId, contract_run_key, parse_courseware_id, parse_id_of
+from b2b.domain.errors import Conflict, NotFound
 from b2b.domain.model import (
     CloneStatus,
     Contract,
@@ -32,8 +32,8 @@ from b2b.domain.model import (
     Product,
     utcnow,
 )
-from b2b.errors import Conflict, NotFound
 from b2b.observability import logger
+from b2b.services.catalog import CoursewareId, contract_run_key, parse_courseware_id, parse_id_of
 from b2b.settings import get_settings
 
 _PLAN_ATTEMPTS = 3

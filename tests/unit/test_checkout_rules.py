@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from b2b.api.errors import status_of
 from b2b.domain.checkout_rules import (
     CheckoutCode,
     CheckoutState,
@@ -174,9 +175,9 @@ def test_a_code_accepted_on_one_line_is_not_a_failed_attempt():
 
 
 def test_rejections_map_to_status():
-    assert rejection(Reason.CODE_INVALID, "m").status == 404
-    assert rejection(Reason.SSO_REQUIRED, "m").status == 403
-    assert rejection(Reason.CODE_ALREADY_USED, "m").status == 409
+    assert status_of(rejection(Reason.CODE_INVALID, "m")) == 404
+    assert status_of(rejection(Reason.SSO_REQUIRED, "m")) == 403
+    assert status_of(rejection(Reason.CODE_ALREADY_USED, "m")) == 409
     assert rejection(Reason.CONTRACT_FULL, "m").code == "contract_full"
 
 

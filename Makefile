@@ -7,11 +7,13 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
+# The infrastructure scanner has its own environment: its pins conflict with moto's and sam's.
+CHECKOV_VENV := .venv-checkov
 ARGS ?=
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help setup run token test lint format types unit e2e template bench clean
+.PHONY: help setup run token test lint format types unit e2e template security bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +27,11 @@ $(VENV)/.installed: pyproject.toml layers/shared/requirements.txt
 $(SAM_VENV)/.installed:
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	@touch $@
+
+$(CHECKOV_VENV)/.installed:
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==3.3.30'
 	@touch $@
 
 setup: $(VENV)/.installed  ## create .venv with the project and its dev tools
@@ -55,10 +62,13 @@ template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and 
 	@test -n "$$(find .aws-sam/build/SharedLayer/python/b2b/__pycache__ -name '*.pyc' 2>/dev/null)" \
 		|| { echo "the built layer has no compiled bytecode"; exit 1; }
 
-test: lint types unit template  ## everything CI runs
+security: $(CHECKOV_VENV)/.installed  ## infrastructure scan of template.yaml (checkov; skips and reasons in .checkov.yaml)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+test: lint types unit template security  ## everything CI runs
 
 bench: $(VENV)/.installed  ## run the benchmarks and write docs/benchmarks.md
 	$(PY) -m bench
 
 clean:  ## remove build output and virtual environments
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -35,10 +35,18 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _worker_init(code_paths: list[str], environment: dict[str, str]) -> None:
+def _worker_init(code_paths: list[str], environment: dict[str, str], log_file: str | None = None) -> None:
     # Like a Lambda execution environment: the function's variables, its code on the path.
     import os  # noqa: PLC0415
 
+    if log_file is not None:
+        # What a function prints (its structured log lines) also goes to the file, as Lambda sends
+        # stdout to CloudWatch Logs; appends of whole lines from several workers do not interleave.
+        sys.stdout.flush()
+        descriptor = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.dup2(descriptor, 1)
+        os.close(descriptor)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process's stdout
     os.environ.update(environment)
     for path in code_paths:
         if path not in sys.path:
@@ -55,12 +63,14 @@ def _invoke(function_name: str, handler: str, timeout: int, event: dict[str, Any
 class Invoker:
     """A pool of worker processes, shared by every function of the template."""
 
-    def __init__(self, code_paths: list[str], environment: dict[str, str], workers: int) -> None:
+    def __init__(
+        self, code_paths: list[str], environment: dict[str, str], workers: int, log_file: str | None = None
+    ) -> None:
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(code_paths, environment),
+            initargs=(code_paths, environment, log_file),
         )
 
     def submit(self, function_name: str, handler: str, timeout: int, event: dict[str, Any]) -> Future[Any]:

@@ -37,6 +37,8 @@ class LocalStack:
     region: str = "us-east-1"
     prefix: str = "b2b-local"
     retry_delay: int = 1
+    # A file that receives every function's log lines (as CloudWatch Logs would), or None.
+    log_file: str | None = None
     template: TemplateModel = field(default_factory=read_template)
 
     def __post_init__(self) -> None:
@@ -64,7 +66,7 @@ class LocalStack:
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
         self.environment = function_environment(self.template, self.resources)
         code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
-        self._invoker = Invoker(code_paths, self.environment, self.workers)
+        self._invoker = Invoker(code_paths, self.environment, self.workers, self.log_file)
         gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
         self._http = make_server(HOST, self.api_port, gateway, threaded=True)
         self.api_port = self._http.server_port

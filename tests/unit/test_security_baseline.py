@@ -92,3 +92,17 @@ def test_every_skipped_scanner_check_says_why():
             assert any("# reason:" in r for r in reason_lines), f"{line.strip()} has no reason"
         elif in_skips and not line.startswith((" ", "#")):
             in_skips = False
+
+
+def test_unauthenticated_routes_have_a_tighter_throttle_than_the_default():
+    api = RESOURCES["HttpApi"]["Properties"]
+    default = api["DefaultRouteSettings"]["ThrottlingRateLimit"]
+    open_routes = [
+        f"{e['Properties']['Method']} {e['Properties']['Path']}"
+        for f in FUNCTIONS.values()
+        for e in f["Properties"].get("Events", {}).values()
+        if e["Type"] == "HttpApi" and e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    ]
+    assert open_routes
+    for route in open_routes:
+        assert api["RouteSettings"][route]["ThrottlingRateLimit"] < default, route

@@ -85,7 +85,9 @@ def test_outside_local_a_missing_variable_fails_the_cold_start(monkeypatch, fres
     monkeypatch.setenv("TABLE_NAME", "b2b-dev-Table")
     monkeypatch.delenv("RECONCILE_QUEUE_URL", raising=False)
     # When the reconciler starts, Then it stops with a message naming the variable
-    with pytest.raises(ConfigurationError, match=r"code_reconciler.handler cannot start: RECONCILE_QUEUE_URL"):
+    with pytest.raises(
+        ConfigurationError, match=r"code_reconciler.handler cannot start: RECONCILE_QUEUE_URL"
+    ):
         require_settings("code_reconciler.handler")
 
 

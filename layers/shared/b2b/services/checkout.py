@@ -10,8 +10,6 @@ rather than guessing it from the cancellation.
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,6 +17,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 
 from b2b.db import checkout as repo
+from b2b.db import retry
 from b2b.domain import code_format
 from b2b.domain.checkout_rules import (
     MESSAGES,
@@ -38,9 +37,6 @@ from b2b.domain.errors import Conflict, ErrorDetail, InvalidInput, Throttled
 from b2b.domain.model import Contract, Membership, utcnow
 from b2b.observability import logger, metrics
 from b2b.settings import get_settings
-
-_ATTEMPTS = 4
-_jitter = random.Random()  # noqa: S311 - timing jitter, not security
 
 
 @dataclass(frozen=True)
@@ -174,7 +170,7 @@ def complete(
     _check_basket(product_ids)
     code, typed = _normalized(code_text)
     fingerprint = request_hash(product_ids, code, order_reference)
-    for attempt in range(_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         now = utcnow()
         state = _load(learner, product_ids, code, typed, idempotency_key)
         if state.stored_result is not None:
@@ -274,7 +270,7 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
     code, _typed = _normalized(code_text)
     lookup = code if code is not None else _IMPOSSIBLE_CODE
     settings = get_settings()
-    for attempt in range(_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         now = utcnow()
         first = repo.load_state(
             user_id=learner.user_id,
@@ -334,7 +330,7 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
 def _pause_after(collided: repo.CheckoutCollided, attempt: int) -> None:
     """A short, jittered pause when DynamoDB reported a transaction conflict (not a failed condition)."""
     if collided.conflicted:
-        time.sleep(_jitter.uniform(0.005, 0.02) * (attempt + 1))
+        retry.pause(attempt)
 
 
 def _attach_message(reason: Reason) -> str:

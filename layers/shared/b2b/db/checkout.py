@@ -11,7 +11,6 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -416,22 +415,3 @@ def get_stored_result(user_id: str, idempotency_key: str) -> StoredResult | None
 
 def _stored(item: CheckoutResultItem) -> StoredResult:
     return StoredResult(item.request_hash, json.loads(item.body))
-
-
-def audit_trail(contract_id: int) -> list[dict[str, Any]]:
-    """Audit items of a contract, oldest first (one Query per page; for tests and operators)."""
-    with translate_errors():
-        return [
-            {
-                "action": item.action,
-                "actor": item.actor,
-                "contract_id": int(item.contract_id),
-                "product_id": int(item.product_id) if item.product_id is not None else None,
-                "code": item.code,
-                "source": item.source,
-                "at": item.at,
-            }
-            for item in AuditItem.query(
-                keys.contract_pk(contract_id), AuditItem.sk.startswith(keys.AUDIT_SK_PREFIX)
-            )
-        ]

@@ -138,18 +138,6 @@ def _unredeemed() -> Any:
 # --- reads --------------------------------------------------------------------------------------
 
 
-def product_codes(contract_id: int, product_id: int) -> list[EnrollmentCode]:
-    """Every code of one product (any status), oldest first: one Query per 1 MB page on gsi1."""
-    with translate_errors():
-        return [
-            to_code(item)  # type: ignore[arg-type]
-            for item in EnrollmentCodeItem.gsi1.query(
-                keys.contract_codes_gsi1_pk(contract_id),
-                EnrollmentCodeItem.gsi1sk.startswith(keys.code_product_prefix(product_id)),
-            )
-        ]
-
-
 def codes_from(contract_id: int, first_product_id: int) -> Iterator[EnrollmentCode]:
     """A contract's codes from one product on, by product then age, read lazily page by page
     (one Query per 1 MB), so a run reads only the products it gets to."""
@@ -166,15 +154,6 @@ def contract_codes(contract_id: int) -> Iterator[EnrollmentCode]:
     with translate_errors():
         for item in EnrollmentCodeItem.gsi1.query(keys.contract_codes_gsi1_pk(contract_id)):
             yield to_code(item)  # type: ignore[arg-type]
-
-
-def get_code(normalized: str) -> EnrollmentCode | None:
-    """One GetItem by the normalized code."""
-    with translate_errors():
-        try:
-            return to_code(EnrollmentCodeItem.get(keys.code_pk(normalized), keys.CODE_SK))
-        except EnrollmentCodeItem.DoesNotExist:
-            return None
 
 
 def list_codes(

@@ -152,11 +152,6 @@ def get_organization_by_slug(slug: str) -> Organization:
     return _get(keys.org_slug_pk(slug), f"with slug {slug!r}")
 
 
-def get_organization_by_key(org_key: str) -> Organization:
-    """One GetItem on the org-key alias."""
-    return _get(keys.org_key_pk(org_key), f"with key {org_key!r}")
-
-
 def get_organization_by_sso_id(sso_organization_id: str) -> Organization:
     """One GetItem on the SSO-id alias."""
     return _get(keys.org_sso_pk(sso_organization_id), f"with SSO id {sso_organization_id!r}")

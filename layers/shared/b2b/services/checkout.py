@@ -155,7 +155,7 @@ def _rejected(result: Quote) -> Exception:
     return rejection(line.reasons[0], line.message, details)
 
 
-def complete(
+def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit, retry), read top to bottom
     learner: Learner,
     product_ids: list[int],
     code_text: str | None,

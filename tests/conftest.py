@@ -75,6 +75,12 @@ def resources(pytestconfig: pytest.Config) -> Any:
     return pytestconfig.b2b_resources  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's tables fit the terminal; pytest-xdist workers have none (80 columns by default)."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
 @pytest.fixture
 def unique() -> str:
     """A short unique suffix so tests sharing the table never collide."""

@@ -19,9 +19,3 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-
-
-@pytest.fixture(autouse=True)
-def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The CLI's tables fit the terminal; pytest-xdist workers have none (80 columns by default).
-    monkeypatch.setenv("COLUMNS", "200")

@@ -42,9 +42,10 @@ run: $(VENV)/.installed  ## start the local stack: API on 127.0.0.1:3000 over mo
 token: $(VENV)/.installed  ## print a dev JWT (ARGS="--admin" or ARGS="--sub learner-1")
 	@$(PY) -m b2b_local token $(ARGS)
 
-lint: $(VENV)/.installed  ## ruff lint and format check
+lint: $(VENV)/.installed  ## ruff lint (with the complexity gate), format check, import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed  ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -43,7 +43,7 @@ def start_environment() -> BenchEnvironment:
     if _ENVIRONMENT is not None:
         return _ENVIRONMENT
     from b2b_local import moto_isolation
-    from b2b_local.resources import create_resources, function_environment
+    from b2b_local.resources import create_resources, shared_environment
     from b2b_local.stack import free_port
     from b2b_local.template import read_template
     from moto.server import ThreadedMotoServer
@@ -56,7 +56,7 @@ def start_environment() -> BenchEnvironment:
     template = read_template()
     url = f"http://127.0.0.1:{port}"
     resources = create_resources(template, url, "us-east-1", "b2b-bench")
-    os.environ.update(function_environment(template, resources))
+    os.environ.update(shared_environment(template, resources))
     _ENVIRONMENT = BenchEnvironment(moto_url=url, resources=resources, template=template)
     return _ENVIRONMENT
 

@@ -21,6 +21,8 @@ from b2b.queues import ReconcileRequest
 from b2b.services import organizations
 from b2b.services.codes import ReconcileOutcome, reconcile_codes
 
+from tests import store_reads
+
 
 def make_contract(
     unique: str,
@@ -90,7 +92,7 @@ def reconcile_all(contract_id: int, budget: int | None = None, **kwargs: Any) ->
 
 
 def codes_of(contract_id: int, product_id: int) -> list[EnrollmentCode]:
-    return code_repo.product_codes(contract_id, product_id)
+    return store_reads.product_codes(contract_id, product_id)
 
 
 def redeem(code: EnrollmentCode, user_id: str = "learner-1") -> None:

@@ -1,7 +1,11 @@
-"""Test session set-up: one moto server on 127.0.0.1 with the table and queues of template.yaml.
+"""Test session set-up: one moto server on 127.0.0.1 with the table and queues of template.yaml,
+for runs that include integration or end-to-end tests.
 
 It starts in ``pytest_configure`` (before any test module imports the shared package, which reads
-its settings once) and stops in ``pytest_unconfigure``.
+its settings once) and stops in ``pytest_unconfigure``. A run of ``tests/unit`` alone (or ``-m unit``)
+starts no server and sets no variable: unit tests use the settings' defaults and no network.
+
+Every test is marked by its directory: ``unit``, ``integration`` or ``e2e``.
 """
 
 from __future__ import annotations
@@ -10,14 +14,28 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "integration", "e2e")
+
+
+def _unit_only(config: pytest.Config) -> bool:
+    """True when the run selects unit tests only (by path or by marker), so moto is not needed."""
+    if config.getoption("markexpr", "").strip() == "unit":
+        return True
+    paths = [Path(arg.split("::", 1)[0]).resolve() for arg in config.args]
+    return bool(paths) and all(path.is_relative_to(TESTS / "unit") for path in paths)
+
 
 def pytest_configure(config: pytest.Config) -> None:
+    if _unit_only(config):
+        return
     from b2b_local import moto_isolation
-    from b2b_local.resources import create_resources, function_environment
+    from b2b_local.resources import create_resources, shared_environment
     from b2b_local.stack import free_port
     from b2b_local.template import read_template
     from moto.server import ThreadedMotoServer
@@ -30,10 +48,19 @@ def pytest_configure(config: pytest.Config) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     template = read_template()
     resources = create_resources(template, f"http://127.0.0.1:{port}", "us-east-1", "b2b-test")
-    os.environ.update(function_environment(template, resources))
+    # Integration tests call several functions' handlers in one process: they get every function's
+    # variables (the local stack, in the e2e tests, gives each function only its own).
+    os.environ.update(shared_environment(template, resources))
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "false"
     config.b2b_resources = resources  # type: ignore[attr-defined]
     config.b2b_template = template  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(item.path).resolve().relative_to(TESTS).parts
+        if parts and parts[0] in TIERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -46,6 +73,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def resources(pytestconfig: pytest.Config) -> Any:
     """Names and URLs of the table and queues in the test moto server."""
     return pytestconfig.b2b_resources  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's tables fit the terminal; pytest-xdist workers have none (80 columns by default)."""
+    monkeypatch.setenv("COLUMNS", "200")
 
 
 @pytest.fixture

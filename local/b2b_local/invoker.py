@@ -1,11 +1,13 @@
-"""Runs handlers the way Lambda does: each in a worker process that imports it once and serves
-one event at a time, so module-level state behaves as in a real execution environment."""
+"""Runs handlers the way Lambda does: each function in its own worker processes, which start with
+exactly that function's environment and code, import the handler once and serve one event at a time,
+so module-level state and configuration behave as in a real execution environment."""
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,8 +37,11 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _worker_init(code_paths: list[str], environment: dict[str, str], log_file: str | None = None) -> None:
-    # Like a Lambda execution environment: the function's variables, its code on the path.
+def _worker_init(
+    code_paths: list[str], environment: dict[str, str], foreign: frozenset[str], log_file: str | None = None
+) -> None:
+    # Like a Lambda execution environment: the function's variables and no other function's (a
+    # spawned process inherits the parent's environment, which may hold them), its code on the path.
     import os  # noqa: PLC0415
 
     if log_file is not None:
@@ -47,6 +52,8 @@ def _worker_init(code_paths: list[str], environment: dict[str, str], log_file: s
         os.dup2(descriptor, 1)
         os.close(descriptor)
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process's stdout
+    for name in foreign - environment.keys():
+        os.environ.pop(name, None)
     os.environ.update(environment)
     for path in code_paths:
         if path not in sys.path:
@@ -60,24 +67,51 @@ def _invoke(function_name: str, handler: str, timeout: int, event: dict[str, Any
     return _handlers[handler](event, LocalContext(function_name, timeout))
 
 
+@dataclass(frozen=True)
+class FunctionRuntime:
+    """What one function's execution environments start with: its code folder and its variables."""
+
+    code_paths: list[str]
+    environment: dict[str, str]
+
+
 class Invoker:
-    """A pool of worker processes, shared by every function of the template."""
+    """One pool of worker processes per function (started on its first event), like Lambda's
+    execution environments: functions never share a process, so none sees another's variables."""
 
     def __init__(
-        self, code_paths: list[str], environment: dict[str, str], workers: int, log_file: str | None = None
+        self, runtimes: dict[str, FunctionRuntime], workers: int, log_file: str | None = None
     ) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(code_paths, environment, log_file),
-        )
+        self._runtimes = runtimes
+        self._log_file = log_file
+        self._every_variable = frozenset(k for r in runtimes.values() for k in r.environment)
+        self._workers = workers
+        self._pools: dict[str, ProcessPoolExecutor] = {}
+        self._lock = threading.Lock()
+
+    def _pool(self, function_name: str) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pools.get(function_name)
+            if pool is None:
+                runtime = self._runtimes[function_name]
+                pool = ProcessPoolExecutor(
+                    max_workers=self._workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_init,
+                    initargs=(runtime.code_paths, runtime.environment, self._every_variable, self._log_file),
+                )
+                self._pools[function_name] = pool
+            return pool
 
     def submit(self, function_name: str, handler: str, timeout: int, event: dict[str, Any]) -> Future[Any]:
-        return self._pool.submit(_invoke, function_name, handler, timeout, event)
+        return self._pool(function_name).submit(_invoke, function_name, handler, timeout, event)
 
     def invoke(self, function_name: str, handler: str, timeout: int, event: dict[str, Any]) -> Any:
         return self.submit(function_name, handler, timeout, event).result()
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)

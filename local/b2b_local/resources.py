@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from b2b.settings import check_environments
 
 from b2b_local.template import TemplateModel
 
@@ -111,16 +112,36 @@ def create_resources(template: TemplateModel, endpoint_url: str, region: str, pr
     return resources
 
 
-def function_environment(template: TemplateModel, resources: LocalResources) -> dict[str, str]:
-    """The environment every function gets locally (the union of their template variables)."""
+def function_environment(template: TemplateModel, resources: LocalResources, function: str) -> dict[str, str]:
+    """Exactly the environment template.yaml gives ``function`` (Globals and its own variables,
+    resolved), plus what Lambda's runtime would set (region, credentials) and the local endpoints."""
+    spec = template.functions[function]
+    env = {key: str(resources.resolve(value, template)) for key, value in spec.environment.items()}
+    return env | _runtime_variables(resources)
+
+
+def shared_environment(template: TemplateModel, resources: LocalResources) -> dict[str, str]:
+    """The union of every function's variables, for running several functions' handlers in one
+    process (the integration tests and benchmarks); the local stack itself never uses it."""
     env: dict[str, str] = {}
-    for spec in template.functions.values():
-        for key, value in spec.environment.items():
-            if key == "POWERTOOLS_SERVICE_NAME":
-                continue
-            env[key] = str(resources.resolve(value, template))
-    env |= {
-        "STAGE": LOCAL_STAGE,
+    for name in template.functions:
+        env |= function_environment(template, resources, name)
+    env["POWERTOOLS_SERVICE_NAME"] = "b2b-local"
+    return env
+
+
+def check_function_environments(template: TemplateModel, resources: LocalResources) -> None:
+    """Refuse to start when a function's template environment lacks a variable it requires
+    (:data:`b2b.settings.FUNCTION_REQUIREMENTS`), as a deployed cold start would."""
+    check_environments(
+        (spec.handler_module, function_environment(template, resources, name))
+        for name, spec in template.functions.items()
+    )
+
+
+def _runtime_variables(resources: LocalResources) -> dict[str, str]:
+    # No project setting here: those come from the template only, so a missing one shows up locally.
+    return {
         "AWS_REGION": resources.region,
         "AWS_DEFAULT_REGION": resources.region,
         "AWS_ACCESS_KEY_ID": "local",
@@ -128,8 +149,6 @@ def function_environment(template: TemplateModel, resources: LocalResources) -> 
         "AWS_ENDPOINT_URL_DYNAMODB": resources.endpoint_url,
         "AWS_ENDPOINT_URL_SQS": resources.endpoint_url,
         "AWS_ENDPOINT_URL_S3": resources.endpoint_url,
-        "POWERTOOLS_SERVICE_NAME": "b2b-local",
+        # Tracing is on in deployed stages (template Globals: Tracing: Active); locally there is no X-Ray.
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": env.get("POWERTOOLS_METRICS_NAMESPACE", "B2BContracts"),
     }
-    return env

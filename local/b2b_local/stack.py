@@ -10,9 +10,14 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from b2b_local import moto_isolation
-from b2b_local.invoker import Invoker
+from b2b_local.invoker import FunctionRuntime, Invoker
 from b2b_local.poller import QueuePoller
-from b2b_local.resources import LocalResources, create_resources, function_environment
+from b2b_local.resources import (
+    LocalResources,
+    check_function_environments,
+    create_resources,
+    function_environment,
+)
 from b2b_local.server import HttpApiGateway
 from b2b_local.template import TemplateModel, read_template
 
@@ -48,7 +53,8 @@ class LocalStack:
         self._invoker: Invoker | None = None
         self.poller: QueuePoller | None = None
         self.resources: LocalResources | None = None
-        self.environment: dict[str, str] = {}
+        # Each function's environment, exactly as template.yaml gives it (plus local endpoints).
+        self.environments: dict[str, dict[str, str]] = {}
 
     @property
     def moto_url(self) -> str:
@@ -64,9 +70,19 @@ class LocalStack:
             self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
             self._moto.start()
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
-        self.environment = function_environment(self.template, self.resources)
-        code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
-        self._invoker = Invoker(code_paths, self.environment, self.workers, self.log_file)
+        check_function_environments(self.template, self.resources)
+        self.environments = {
+            name: function_environment(self.template, self.resources, name)
+            for name in self.template.functions
+        }
+        self._invoker = Invoker(
+            {
+                name: FunctionRuntime([str(spec.code_uri)], self.environments[name])
+                for name, spec in self.template.functions.items()
+            },
+            self.workers,
+            self.log_file,
+        )
         gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
         self._http = make_server(HOST, self.api_port, gateway, threaded=True)
         self.api_port = self._http.server_port

@@ -81,6 +81,11 @@ class FunctionSpec:
     environment: dict[str, Any] = field(default_factory=dict)
     timeout: int = 3
 
+    @property
+    def handler_module(self) -> str:
+        """The module holding the handler, e.g. ``admin_api.handler``."""
+        return self.handler.rsplit(".", 1)[0]
+
 
 @dataclass
 class TemplateModel:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from b2b.db import checkout as checkout_repo
 from b2b.db import contracts as contract_repo
 from b2b.db import keys
 from b2b.db.models import CodeAttemptsItem, EnrollmentCodeItem, EnrollmentItem
@@ -17,7 +16,7 @@ from b2b.domain import code_format
 from b2b.domain.model import MembershipType, utcnow
 from checkout_api.handler import lambda_handler
 
-from tests import builders
+from tests import builders, store_reads
 from tests.factories import call, generate_api_gw_event, learner_claims
 
 
@@ -117,7 +116,7 @@ def test_complete_redeems_attaches_and_enrolls_once(free_course, unique, ddb_req
     assert (item.status, item.redemptions, item.redeemed_by) == ("redeemed", 1, user)
     assert EnrollmentItem.get(keys.user_pk(user), keys.enrollment_sk(product.run_id)).source == "checkout"
     assert contract_repo.get_seats_taken(contract.id) == 1
-    trail = checkout_repo.audit_trail(contract.id)
+    trail = store_reads.audit_trail(contract.id)
     assert sorted(a["action"] for a in trail) == ["code_redeemed", "learner_attached"]
     assert {(a["actor"], a["code"], a["source"], a["contract_id"]) for a in trail} == {
         (user, value, "checkout", contract.id)

@@ -29,9 +29,27 @@ class _Context(FakeContext):
         return 60_000
 
 
-def _sqs_event(*bodies: str) -> dict:
+def _group(body: str) -> str:
+    # As the publisher sets it: one FIFO message group per contract.
+    try:
+        return str(json.loads(body)["contract_id"])
+    except (ValueError, KeyError):
+        return "unreadable"
+
+
+def _sqs_event(*bodies: str, group: str | None = None) -> dict:
     template = json.loads((EVENTS / "code_reconciler_sqs.json").read_text())["Records"][0]
-    return {"Records": [dict(template, messageId=f"m-{i}", body=body) for i, body in enumerate(bodies)]}
+    return {
+        "Records": [
+            dict(
+                template,
+                messageId=f"m-{i}",
+                body=body,
+                attributes=dict(template["attributes"], MessageGroupId=group or _group(body)),
+            )
+            for i, body in enumerate(bodies)
+        ]
+    }
 
 
 def test_a_poison_message_fails_alone(unique, monkeypatch):
@@ -49,6 +67,29 @@ def test_a_poison_message_fails_alone(unique, monkeypatch):
     # Then only the poison message is reported as failed, and both contracts got their codes
     assert response == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert len(list(code_repo.contract_codes(first.id))) == 2
+    assert len(list(code_repo.contract_codes(second.id))) == 1
+
+
+def test_after_a_failed_message_its_group_waits_and_other_groups_go_on(unique, monkeypatch):
+    # Given a batch where a contract's first message is unreadable, followed by a good message of the
+    # same contract's group and a good message of another contract
+    monkeypatch.setattr("b2b.queues.request_reconcile", lambda request: None)
+    first = make_contract(unique, max_learners=2)
+    second = make_contract(unique + "B", max_learners=1)
+    add_products(first, 1)
+    add_products(second, 1)
+    same_group = ReconcileRequest(contract_id=first.id, reason="manual").model_dump_json()
+    other_group = ReconcileRequest(contract_id=second.id, reason="manual").model_dump_json()
+    event = _sqs_event('{"contract_id": "x"}', same_group, other_group)
+    event["Records"][0]["attributes"]["MessageGroupId"] = str(first.id)
+
+    # When the handler processes the batch
+    response = lambda_handler(event, _Context())
+
+    # Then the failed message and the later one of its group come back (in order), unrun;
+    # the other contract's message ran
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-0"}, {"itemIdentifier": "m-1"}]}
+    assert list(code_repo.contract_codes(first.id)) == []
     assert len(list(code_repo.contract_codes(second.id))) == 1
 
 

@@ -8,8 +8,8 @@ import io
 from decimal import Decimal
 
 from admin_api.handler import lambda_handler
-from b2b.db import codes as code_repo
 
+from tests import store_reads
 from tests.codes_support import add_products, make_contract, reconcile_all, redeem
 from tests.factories import admin_claims, call, generate_api_gw_event
 
@@ -28,7 +28,7 @@ def _reconciled_contract(unique: str, cap: int = 3, products: int = 2):
 def test_codes_are_listed_by_status_and_product_with_cursors(unique):
     # Given a contract with 2 products × 3 codes, one of them redeemed
     contract, products = _reconciled_contract(unique)
-    first = code_repo.product_codes(contract.id, products[0].id)[0]
+    first = store_reads.product_codes(contract.id, products[0].id)[0]
     redeem(first)
 
     # When every code is listed two at a time
@@ -104,7 +104,7 @@ def test_csv_export_is_paged_with_a_next_link(unique):
 def test_stats_and_health_come_from_counters(unique):
     # Given a reconciled contract with one redeemed code
     contract, products = _reconciled_contract(unique)
-    redeem(code_repo.product_codes(contract.id, products[0].id)[0])
+    redeem(store_reads.product_codes(contract.id, products[0].id)[0])
 
     # When stats and health are requested
     stats = admin("GET", f"/v1/contracts/{contract.id}/stats")

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests import store_reads
 from tests.codes_support import add_products, change, make_contract, redeem
 
 
@@ -70,7 +71,7 @@ class Reconciliation(RuleBasedStateMachine):
         if live:
             chosen = live[pick % len(live)]
             redeem(chosen, user_id=f"learner-{pick}")
-            self.history[chosen.code] = code_repo.get_code(chosen.code)
+            self.history[chosen.code] = store_reads.get_code(chosen.code)
 
     @rule(
         budget=st.integers(1, 6), duplicate=st.booleans(), fail_after=st.one_of(st.none(), st.integers(0, 3))
@@ -101,7 +102,7 @@ class Reconciliation(RuleBasedStateMachine):
     @invariant()
     def redeemed_codes_never_change(self):
         for code, before in self.history.items():
-            assert code_repo.get_code(code) == before
+            assert store_reads.get_code(code) == before
 
     @invariant()
     def rules_hold_after_a_complete_reconcile(self):
@@ -109,14 +110,14 @@ class Reconciliation(RuleBasedStateMachine):
             return
         contract = contract_repo.get_contract(self.contract.id)
         for product in self.products:
-            codes = code_repo.product_codes(contract.id, product.id)
+            codes = store_reads.product_codes(contract.id, product.id)
             assert violations(target_for(contract, product.id), codes) == []
             assert len({c.seq for c in codes}) == len(codes)
         health = code_health(contract.id)
         assert health.healthy, [p.problems for p in health.products]
         for product_health in health.products:
             assert product_health.counted == count_codes(
-                code_repo.product_codes(contract.id, product_health.product_id)
+                store_reads.product_codes(contract.id, product_health.product_id)
             )
 
 

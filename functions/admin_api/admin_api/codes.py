@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from b2b.api.code_schemas import CodeHealthOut, CodePage, ContractStatsOut
-from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.api.base import PageOut
+from b2b.api.code_schemas import CodeHealthOut, CodeOut, ContractStatsOut
+from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.domain.reconcile import CodeStatus
 from b2b.services import codes
 
 router = APIGatewayHttpRouter()
 
-ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
 ProductFilter = Annotated[int | None, Query(ge=1, le=2**53, description="only this product's codes")]
 CsvLimit = Annotated[int | None, Query(ge=1, le=20_000, description="rows per CSV page")]
 
@@ -26,8 +26,10 @@ def list_codes(
     product_id: ProductFilter = None,
     limit: PageLimit = None,
     cursor: PageCursor = None,
-) -> CodePage:
-    return CodePage.of(codes.list_codes(contract_id, status, product_id, page_size(limit), cursor))
+) -> PageOut[CodeOut]:
+    return PageOut[CodeOut].of(
+        codes.list_codes(contract_id, status, product_id, page_size(limit), cursor), CodeOut.of
+    )
 
 
 @router.get("/v1/contracts/<contract_id>/codes.csv", tags=["codes"])

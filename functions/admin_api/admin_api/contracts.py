@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.api.schemas import ContractCreate, ContractOut, ContractPage, ContractPatch
+from b2b.api.base import PageOut
+from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
+from b2b.api.schemas import ContractCreate, ContractOut, ContractPatch
 from b2b.domain.errors import InvalidInput
 from b2b.domain.model import utcnow
 from b2b.services import contracts
 
 router = APIGatewayHttpRouter()
 
-ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
 IfMatch = Annotated[
     str | None, Header(alias="if-match", description="the contract version the change is based on")
 ]
@@ -52,10 +52,10 @@ def list_contracts(
     organization_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     limit: PageLimit = None,
     cursor: PageCursor = None,
-) -> ContractPage:
+) -> PageOut[ContractOut]:
     page = contracts.list_contracts(organization_id, page_size(limit), cursor)
     now = utcnow()
-    return ContractPage(items=[ContractOut.of(c, now) for c in page.items], next_cursor=page.next_cursor)
+    return PageOut[ContractOut].of(page, lambda c: ContractOut.of(c, now))
 
 
 @router.get("/v1/contracts/<contract_id>", tags=["contracts"])

@@ -9,12 +9,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.catalog_schemas import AttachmentOut, CoursewareAttach, CoursewareOut, DetachmentOut
-from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.services import courseware
 
 router = APIGatewayHttpRouter()
 
-ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
 CoursewareIdPath = Annotated[str, Path(min_length=1, max_length=400)]
 
 

@@ -7,13 +7,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from b2b.api.learner_schemas import DefaultEnrollmentCreate, DefaultEnrollmentOut, DefaultEnrollmentPage
-from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.api.base import PageOut
+from b2b.api.learner_schemas import DefaultEnrollmentCreate, DefaultEnrollmentOut
+from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.services import default_enrollments
 
 router = APIGatewayHttpRouter()
 
-ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
 IntentionIdPath = Annotated[int, Path(ge=1, le=2**53)]
 
 
@@ -33,11 +33,9 @@ def add_default_enrollment(
 @router.get("/v1/contracts/<contract_id>/default-enrollments", tags=["default enrollments"])
 def list_default_enrollments(
     contract_id: ContractIdPath, limit: PageLimit = None, cursor: PageCursor = None
-) -> DefaultEnrollmentPage:
+) -> PageOut[DefaultEnrollmentOut]:
     page = default_enrollments.list_intentions(contract_id, page_size(limit), cursor)
-    return DefaultEnrollmentPage(
-        items=[DefaultEnrollmentOut.of(i) for i in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut[DefaultEnrollmentOut].of(page, DefaultEnrollmentOut.of)
 
 
 @router.delete("/v1/contracts/<contract_id>/default-enrollments/<intention_id>", tags=["default enrollments"])

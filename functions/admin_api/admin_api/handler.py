@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.api.auth import require_admin
 from b2b.api.resolver import build_resolver
 from b2b.observability import logger, metrics, tracer
+from b2b.settings import require_settings
 
 from admin_api import (
     catalog,
@@ -21,6 +22,8 @@ from admin_api import (
     system,
 )
 
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 app = build_resolver()
 app.include_router(system.router)
 app.include_router(organizations.router)

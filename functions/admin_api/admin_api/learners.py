@@ -7,13 +7,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from b2b.api.learner_schemas import MembershipOut, MembershipPage
-from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.api.base import PageOut
+from b2b.api.learner_schemas import MembershipOut
+from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.services import provisioning
 
 router = APIGatewayHttpRouter()
 
-ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
 UserIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\s/]+$")]
 
 
@@ -36,6 +36,6 @@ def remove_learner(contract_id: ContractIdPath, user_id: UserIdPath) -> Response
 @router.get("/v1/contracts/<contract_id>/learners", tags=["learners"])
 def list_learners(
     contract_id: ContractIdPath, limit: PageLimit = None, cursor: PageCursor = None
-) -> MembershipPage:
+) -> PageOut[MembershipOut]:
     page = provisioning.list_learners(contract_id, page_size(limit), cursor)
-    return MembershipPage(items=[MembershipOut.of(m) for m in page.items], next_cursor=page.next_cursor)
+    return PageOut[MembershipOut].of(page, MembershipOut.of)

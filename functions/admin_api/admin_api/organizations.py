@@ -7,8 +7,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from b2b.api.base import PageOut
 from b2b.api.resolver import PageCursor, PageLimit, page_size
-from b2b.api.schemas import OrganizationCreate, OrganizationOut, OrganizationPage, OrganizationPatch
+from b2b.api.schemas import OrganizationCreate, OrganizationOut, OrganizationPatch
 from b2b.services import organizations
 
 router = APIGatewayHttpRouter()
@@ -30,9 +31,9 @@ def create_organization(
 
 
 @router.get("/v1/organizations", tags=["organizations"])
-def list_organizations(limit: PageLimit = None, cursor: PageCursor = None) -> OrganizationPage:
+def list_organizations(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[OrganizationOut]:
     page = organizations.list_organizations(page_size(limit), cursor)
-    return OrganizationPage(items=[OrganizationOut.of(o) for o in page.items], next_cursor=page.next_cursor)
+    return PageOut[OrganizationOut].of(page, OrganizationOut.of)
 
 
 @router.get("/v1/organizations/<org_id>", tags=["organizations"])

@@ -1,7 +1,10 @@
 """Lambda entry point of the code reconciler: one ReconcileRequest per SQS message.
 
-Messages fail independently (partial batch response): a poison message is retried and then
-dead-lettered by the queue, while the rest of its batch succeeds.
+The queue is FIFO, one message group per contract, so a contract's changes apply in the order they
+were made. Powertools' FIFO processor keeps that order through failures: when a message fails, the
+later messages of the same group in the batch are not run but reported failed with it (they come
+back after it), while other contracts' messages go on. A poison message is retried and then
+dead-lettered by the queue.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.observability import logger, metrics, tracer
 from b2b.queues import ReconcileRequest
 from b2b.services.codes import reconcile_codes
+from b2b.settings import require_settings
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def _seconds_left(context: LambdaContext | None) -> Callable[[], float] | None:

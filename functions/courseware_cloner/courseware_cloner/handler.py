@@ -14,8 +14,10 @@ from b2b.observability import logger, metrics, tracer
 from b2b.openedx import OpenEdxClient, OpenEdxConfig
 from b2b.queues import CloneRunRequest
 from b2b.services.cloning import clone_contract_run
-from b2b.settings import get_settings
+from b2b.settings import get_settings, require_settings
 
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

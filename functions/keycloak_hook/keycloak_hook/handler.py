@@ -15,11 +15,13 @@ from b2b.api.resolver import build_resolver
 from b2b.domain.errors import ErrorDetail, InvalidInput, Unauthorized
 from b2b.observability import logger, metrics, tracer
 from b2b.services import sso
-from b2b.settings import get_settings
+from b2b.settings import get_settings, require_settings
 from pydantic import ValidationError
 
 from keycloak_hook import signature
 
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 app = build_resolver()
 # Events that mean "this user just signed in"; others are acknowledged and ignored.
 LOGIN_EVENTS = frozenset({"LOGIN", "REGISTER", "IDENTITY_PROVIDER_LOGIN", "IDENTITY_PROVIDER_FIRST_LOGIN"})

@@ -10,9 +10,12 @@ from b2b.api.auth import require_user
 from b2b.api.resolver import build_resolver
 from b2b.api.sso_claims import sync_sso_claims
 from b2b.observability import logger, metrics, tracer
+from b2b.settings import require_settings
 
 from learner_api import me
 
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 app = build_resolver()
 app.include_router(me.router)
 app.use([require_user, sync_sso_claims])

@@ -8,12 +8,11 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.auth import principal_from_event
+from b2b.api.base import PageOut
 from b2b.api.learner_schemas import (
     EnrollmentOut,
-    EnrollmentPage,
     LearnerDefaultEnrollmentsOut,
     MembershipOut,
-    MembershipPage,
 )
 from b2b.api.resolver import PageCursor, PageLimit, page_size
 from b2b.services import default_enrollments, learners
@@ -26,15 +25,15 @@ def _user_id() -> str:
 
 
 @router.get("/v1/me/contracts", tags=["me"])
-def my_contracts(limit: PageLimit = None, cursor: PageCursor = None) -> MembershipPage:
+def my_contracts(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[MembershipOut]:
     page = learners.contracts_of(_user_id(), page_size(limit), cursor)
-    return MembershipPage(items=[MembershipOut.of(m) for m in page.items], next_cursor=page.next_cursor)
+    return PageOut[MembershipOut].of(page, MembershipOut.of)
 
 
 @router.get("/v1/me/enrollments", tags=["me"])
-def my_enrollments(limit: PageLimit = None, cursor: PageCursor = None) -> EnrollmentPage:
+def my_enrollments(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[EnrollmentOut]:
     page = learners.enrollments_of(_user_id(), page_size(limit), cursor)
-    return EnrollmentPage(items=[EnrollmentOut.of(e) for e in page.items], next_cursor=page.next_cursor)
+    return PageOut[EnrollmentOut].of(page, EnrollmentOut.of)
 
 
 @router.delete("/v1/me/enrollments/<run_id>", tags=["me"])

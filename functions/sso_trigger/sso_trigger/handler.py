@@ -13,7 +13,10 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.observability import logger, metrics, tracer
 from b2b.services import sso
-from b2b.settings import get_settings
+from b2b.settings import get_settings, require_settings
+
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 
 # Room left for returning to Cognito after the budget is spent.
 _RETURN_MARGIN_SECONDS = 0.3

@@ -11,7 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.observability import logger, metrics, tracer
 from b2b.queues import SsoAttachRequest
 from b2b.services import sso
+from b2b.settings import require_settings
 
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

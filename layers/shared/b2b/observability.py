@@ -1,7 +1,8 @@
 """The one place that creates the Powertools Logger, Tracer and Metrics.
 
 Service name, namespace and log level come from the standard Powertools environment variables
-(``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``).
+(``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``), which the
+library reads itself; whether tracing is on is asked of :mod:`b2b.settings`.
 
 The Tracer loads the X-Ray SDK (about 0.3 s). It is built only when tracing is on
 (``POWERTOOLS_TRACE_DISABLED`` unset or false, as in deployed stages); with tracing off (the local
@@ -10,12 +11,13 @@ stack, tests) its decorators leave functions as they are and the SDK is never im
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+
+from b2b.settings import tracing_enabled
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,10 +26,6 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
 metrics = Metrics()
-
-
-def tracing_enabled() -> bool:
-    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() not in {"1", "true", "yes"}
 
 
 class _TracerFacade:

@@ -8,8 +8,7 @@ from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from b2b.observability import logger
-from b2b.settings import get_settings
+from b2b.settings import ConfigurationError, get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -29,6 +28,14 @@ class ReconcileRequest(BaseModel):
     change_id: str = Field(default_factory=lambda: uuid4().hex)
 
 
+def _queue_url(url: str | None, variable: str) -> str:
+    # Functions that publish require the variable at cold start (b2b.settings.FUNCTION_REQUIREMENTS);
+    # reaching here without it is a wiring mistake, never a message to drop quietly.
+    if not url:
+        raise ConfigurationError(f"{variable} is not set; the message cannot be queued")
+    return url
+
+
 @lru_cache(maxsize=1)
 def _sqs_client() -> SQSClient:
     # Imported here so functions that never publish do not pay for boto3 at cold start.
@@ -43,13 +50,7 @@ def request_reconcile(request: ReconcileRequest) -> None:
     The deduplication id (contract + change id) makes a retried publish of the same change a no-op
     for five minutes.
     """
-    queue_url = get_settings().reconcile_queue_url
-    if not queue_url:
-        logger.warning(
-            "RECONCILE_QUEUE_URL is not set; reconciliation not queued",
-            extra={"contract_id": request.contract_id},
-        )
-        return
+    queue_url = _queue_url(get_settings().reconcile_queue_url, "RECONCILE_QUEUE_URL")
     dedup = f"{request.contract_id}-{request.change_id}"
     _sqs_client().send_message(
         QueueUrl=queue_url,
@@ -70,12 +71,9 @@ class CloneRunRequest(BaseModel):
 
 def request_clones(requests: list[CloneRunRequest]) -> None:
     """Queue clone requests, ten to a SendMessageBatch; raises when any entry was not accepted."""
-    queue_url = get_settings().clone_queue_url
     if not requests:
         return
-    if not queue_url:
-        logger.warning("CLONE_QUEUE_URL is not set; clones not queued", extra={"runs": len(requests)})
-        return
+    queue_url = _queue_url(get_settings().clone_queue_url, "CLONE_QUEUE_URL")
     for start in range(0, len(requests), 10):
         chunk = requests[start : start + 10]
         response = _sqs_client().send_message_batch(
@@ -105,9 +103,7 @@ class SsoAttachRequest(BaseModel):
 
 def request_sso_attach(request: SsoAttachRequest) -> None:
     """Queue the rest of a login's SSO work; raises when the queue cannot take it."""
-    queue_url = get_settings().sso_attach_queue_url
-    if not queue_url:
-        raise RuntimeError("SSO_ATTACH_QUEUE_URL is not set")
+    queue_url = _queue_url(get_settings().sso_attach_queue_url, "SSO_ATTACH_QUEUE_URL")
     _sso_sqs_client().send_message(QueueUrl=queue_url, MessageBody=request.model_dump_json())
 
 

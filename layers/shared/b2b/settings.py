@@ -1,12 +1,20 @@
 """Environment settings, validated once per process.
 
 Every Lambda function and the local stack read their configuration through :func:`get_settings`;
-nothing else in the package reads ``os.environ``.
+nothing else in the package reads ``os.environ`` (the Powertools Logger and Metrics read their own
+``POWERTOOLS_*`` variables inside the library; :func:`tracing_enabled` is answered here).
+
+Each function declares the variables it cannot run without in :data:`FUNCTION_REQUIREMENTS`, keyed by
+its handler module, and checks them once at cold start with :func:`require_settings`. Outside the
+local stage a missing one stops the cold start with a message naming it; the local stack checks every
+function's template environment against the same table before it starts.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Literal
 
@@ -126,3 +134,66 @@ LOCAL_WEBHOOK_SECRET = "local-webhook-secret"
 def get_settings() -> Settings:
     """Return the process-wide settings, validated on first use."""
     return Settings.model_validate(dict(os.environ))
+
+
+def tracing_enabled() -> bool:
+    """True unless ``POWERTOOLS_TRACE_DISABLED`` turns tracing off (the local stack and tests do)."""
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() not in {"1", "true", "yes"}
+
+
+_EVERY_FUNCTION = ("STAGE", "TABLE_NAME")
+
+FUNCTION_REQUIREMENTS: Mapping[str, frozenset[str]] = {
+    # Contract changes queue reconciliations; new contract runs queue clones.
+    "admin_api.handler": frozenset({*_EVERY_FUNCTION, "RECONCILE_QUEUE_URL", "CLONE_QUEUE_URL"}),
+    # The organization claim middleware hands unfinished SSO work to the attach queue.
+    "checkout_api.handler": frozenset({*_EVERY_FUNCTION, "SSO_ATTACH_QUEUE_URL"}),
+    "learner_api.handler": frozenset({*_EVERY_FUNCTION, "SSO_ATTACH_QUEUE_URL"}),
+    # A bounded run queues its own continuation.
+    "code_reconciler.handler": frozenset({*_EVERY_FUNCTION, "RECONCILE_QUEUE_URL"}),
+    # Open edX settings are optional: without them clone requests wait in the queue.
+    "courseware_cloner.handler": frozenset(_EVERY_FUNCTION),
+    # The Cognito trigger hands what does not fit its time budget to the attach queue.
+    "sso_trigger.handler": frozenset({*_EVERY_FUNCTION, "SSO_ATTACH_QUEUE_URL"}),
+    "sso_trigger.worker": frozenset(_EVERY_FUNCTION),
+    # An empty webhook secret is a documented setting (every call refused), not a missing one.
+    "keycloak_hook.handler": frozenset(_EVERY_FUNCTION),
+}
+
+
+class ConfigurationError(RuntimeError):
+    """A function started without a variable it needs."""
+
+
+def missing_variables(function: str, environment: Mapping[str, str]) -> list[str]:
+    """The variables ``function`` (a handler module) requires that ``environment`` lacks or leaves empty."""
+    if function not in FUNCTION_REQUIREMENTS:
+        raise ConfigurationError(f"{function} does not declare its settings in FUNCTION_REQUIREMENTS")
+    return sorted(name for name in FUNCTION_REQUIREMENTS[function] if not environment.get(name))
+
+
+def require_settings(function: str) -> Settings:
+    """Check at cold start that ``function`` has every variable it requires, and return the settings.
+
+    Outside ``STAGE=local`` a missing variable raises :class:`ConfigurationError`, so the function fails
+    to start instead of dropping work later; on the local stack it is logged.
+    """
+    settings = get_settings()
+    missing = missing_variables(function, os.environ)
+    if missing:
+        message = f"{function} cannot start: {', '.join(missing)} not set (see template.yaml)"
+        if not settings.is_local:
+            raise ConfigurationError(message)
+        logging.getLogger(__name__).warning(message)
+    return settings
+
+
+def check_environments(environments: Iterable[tuple[str, Mapping[str, str]]]) -> None:
+    """Raise :class:`ConfigurationError` naming every (handler, variable) pair that is missing."""
+    problems = [
+        f"{function}: {', '.join(missing)}"
+        for function, environment in environments
+        if (missing := missing_variables(function, environment))
+    ]
+    if problems:
+        raise ConfigurationError("functions missing required variables: " + "; ".join(problems))

@@ -6,7 +6,12 @@ function pays only for the bodies of the route it serves, not for every schema i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Self
+
 from pydantic import BaseModel, ConfigDict
+
+from b2b.domain.model import Page
 
 
 class Schema(BaseModel):
@@ -19,3 +24,15 @@ class StrictBody(Schema):
     """Request bodies reject unknown fields, so a typo is an error rather than silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class PageOut[T](Schema):
+    """One page of a list: its items and the opaque cursor of the next page (null on the last)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+    @classmethod
+    def of[S](cls, page: Page[S], render: Callable[[S], T]) -> Self:
+        """Render a page of domain values item by item."""
+        return cls(items=[render(item) for item in page.items], next_cursor=page.next_cursor)

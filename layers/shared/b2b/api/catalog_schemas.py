@@ -54,11 +54,6 @@ class CourseOut(Schema):
         )
 
 
-class CoursePage(Schema):
-    items: list[CourseOut]
-    next_cursor: str | None
-
-
 class CourseRunCreate(StrictBody):
     run_id: ReadableId
     course_id: ReadableId | None = Field(None, description="defaults to the course the run id names")
@@ -106,11 +101,6 @@ class CourseRunOut(Schema):
         )
 
 
-class CourseRunPage(Schema):
-    items: list[CourseRunOut]
-    next_cursor: str | None
-
-
 class ProgramCreate(StrictBody):
     program_id: ReadableId
     title: Title = ""
@@ -131,11 +121,6 @@ class ProgramOut(Schema):
             course_ids=program.course_ids,
             created_at=program.created_at,
         )
-
-
-class ProgramPage(Schema):
-    items: list[ProgramOut]
-    next_cursor: str | None
 
 
 # --- courseware of a contract ----------------------------------------------------------------

@@ -10,7 +10,6 @@ from pydantic import PlainSerializer
 
 from b2b.api.base import Schema
 from b2b.domain.code_format import display
-from b2b.domain.model import Page
 from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, CounterState, EnrollmentCode
 from b2b.services.codes import CodeHealth, ContractStats
 
@@ -47,15 +46,6 @@ class CodeOut(Schema):
             redeemed_at=code.redeemed_at,
             created_at=code.created_at,
         )
-
-
-class CodePage(Schema):
-    items: list[CodeOut]
-    next_cursor: str | None
-
-    @classmethod
-    def of(cls, page: Page[EnrollmentCode]) -> CodePage:
-        return cls(items=[CodeOut.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
 class CodeCountsOut(Schema):

@@ -15,7 +15,6 @@ from b2b.services.default_enrollments import IntentionStatus, LearnerDefaultEnro
 ContentKey = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=r"^\S+$")
 ]
-UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s/]+$")]
 
 
 class MembershipOut(Schema):
@@ -32,11 +31,6 @@ class MembershipOut(Schema):
             source=membership.source,
             attached_at=membership.attached_at,
         )
-
-
-class MembershipPage(Schema):
-    items: list[MembershipOut]
-    next_cursor: str | None
 
 
 class EnrollmentOut(Schema):
@@ -57,11 +51,6 @@ class EnrollmentOut(Schema):
             status=enrollment.status,
             enrolled_at=enrollment.enrolled_at,
         )
-
-
-class EnrollmentPage(Schema):
-    items: list[EnrollmentOut]
-    next_cursor: str | None
 
 
 class IntentionStatusOut(Schema):
@@ -130,11 +119,6 @@ class DefaultEnrollmentOut(Schema):
             content_key=intention.content_key,
             created_at=intention.created_at,
         )
-
-
-class DefaultEnrollmentPage(Schema):
-    items: list[DefaultEnrollmentOut]
-    next_cursor: str | None
 
 
 class KeycloakOrganizationRef(Schema):

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from b2b.api.errors import register_error_handlers
@@ -14,6 +14,8 @@ from b2b.settings import get_settings
 
 PageLimit = Annotated[int | None, Query(ge=1, le=1000, description="page size")]
 PageCursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
+# Ids are DynamoDB numbers read into JSON: at most 2^53, so every client reads them exactly.
+ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
 
 
 class JsonHttpResolver(APIGatewayHttpResolver):

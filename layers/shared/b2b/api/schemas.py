@@ -101,11 +101,6 @@ class OrganizationOut(Schema):
         return cls.model_validate(org, from_attributes=True)
 
 
-class OrganizationPage(Schema):
-    items: list[OrganizationOut]
-    next_cursor: str | None
-
-
 # --- contracts -------------------------------------------------------------------------------
 
 
@@ -172,8 +167,3 @@ class ContractOut(Schema):
     def of(cls, contract: Contract, now: datetime) -> ContractOut:
         data = {name: getattr(contract, name) for name in cls.model_fields if name != "is_open"}
         return cls(**data, is_open=contract.is_open(now))
-
-
-class ContractPage(Schema):
-    items: list[ContractOut]
-    next_cursor: str | None

@@ -6,7 +6,6 @@ transaction, so attaching courseware never has to search a course's runs for the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -15,7 +14,6 @@ from b2b.db import keys
 from b2b.db.errors import translate_errors
 from b2b.db.models import CourseItem, CourseRunItem, ProgramItem
 from b2b.db.paging import decode_cursor, encode_cursor
-from b2b.db.table import TableItem
 from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from b2b.domain.model import CloneStatus, Course, CourseRun, Page, Program
@@ -195,15 +193,6 @@ def get_run(run_id: str) -> CourseRun:
             return to_run(CourseRunItem.get(keys.run_pk(run_id), keys.RUN_SK))
         except DoesNotExist as exc:
             raise NotFound(f"course run {run_id} not found", code="course_run_not_found") from exc
-
-
-def get_items(item_keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], TableItem]:
-    """Several items of any kind by (pk, sk), in BatchGetItem requests of up to 100 keys."""
-    wanted = list(dict.fromkeys(item_keys))
-    if not wanted:
-        return {}
-    with translate_errors():
-        return {(item.pk, item.sk): item for item in TableItem.batch_get(wanted)}
 
 
 def list_courses(limit: int, cursor: str | None) -> Page[Course]:

@@ -11,7 +11,6 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -44,6 +43,7 @@ from b2b.domain.checkout_rules import (
     Seats,
     StoredResult,
 )
+from b2b.domain.model import Product
 from b2b.domain.reconcile import CodeStatus
 
 # BatchGetItem reads at most 100 keys; the checkout API caps baskets well below that.
@@ -141,6 +141,15 @@ def load_state(
     failed_attempts = int(attempts_item.attempts) if isinstance(attempts_item, CodeAttemptsItem) else 0
 
     contract_ids = {p.contract_id for p in products.values()} | set(extra_contract_ids)
+    round_two = batch_read(_second_round_keys(user_id, contract_ids, products, sso_claim))
+    return _learner_side(round_two, products, found_code, failed_attempts)
+
+
+def _second_round_keys(
+    user_id: str, contract_ids: set[int], products: dict[int, Product], sso_claim: str | None
+) -> list[Key]:
+    """The contracts the first round named: each one, its seats and the learner's membership; the
+    learner's enrollments in the products' runs; the SSO organization the token names."""
     second: list[Key] = []
     for cid in sorted(contract_ids):
         second += [
@@ -151,8 +160,16 @@ def load_state(
     second += [(keys.user_pk(user_id), keys.enrollment_sk(p.run_id)) for p in products.values()]
     if sso_claim and contract_ids:
         second.append((keys.org_sso_pk(sso_claim), keys.ORG_SK))
-    round_two = batch_read(second)
+    return second
 
+
+def _learner_side(
+    round_two: dict[Key, TableItem],
+    products: dict[int, Product],
+    found_code: CheckoutCode | None,
+    failed_attempts: int,
+) -> CheckoutState:
+    """The checkout state, from the first round's products and code and the second round's items."""
     contracts, seats, member_of, enrolled, sso_org = {}, {}, set(), set(), None
     for item in round_two.values():
         if isinstance(item, ContractItem):
@@ -416,22 +433,3 @@ def get_stored_result(user_id: str, idempotency_key: str) -> StoredResult | None
 
 def _stored(item: CheckoutResultItem) -> StoredResult:
     return StoredResult(item.request_hash, json.loads(item.body))
-
-
-def audit_trail(contract_id: int) -> list[dict[str, Any]]:
-    """Audit items of a contract, oldest first (one Query per page; for tests and operators)."""
-    with translate_errors():
-        return [
-            {
-                "action": item.action,
-                "actor": item.actor,
-                "contract_id": int(item.contract_id),
-                "product_id": int(item.product_id) if item.product_id is not None else None,
-                "code": item.code,
-                "source": item.source,
-                "at": item.at,
-            }
-            for item in AuditItem.query(
-                keys.contract_pk(contract_id), AuditItem.sk.startswith(keys.AUDIT_SK_PREFIX)
-            )
-        ]

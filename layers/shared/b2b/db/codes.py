@@ -9,21 +9,18 @@ so that a run that stopped between the two is repaired by the next one, never co
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.exceptions import UpdateError
 
-from b2b.db import keys
+from b2b.db import keys, retry
 from b2b.db.code_counters import counter_actions, counter_item
-from b2b.db.errors import CONDITION_FAILED, THROTTLING_CODES, translate_errors
+from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import CodeCounterItem, EnrollmentCodeItem, ProductItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.table import dynamodb_client
@@ -38,7 +35,6 @@ BATCH_SIZE = 25  # BatchWriteItem's limit
 DEACTIVATE_CHUNK = 99
 COUNTER_CHUNK = 100
 TERMS_CHUNK = 100
-MAX_ATTEMPTS = 8
 # BatchWriteItem requests in flight at once while creating codes.
 WRITERS = 4
 
@@ -139,47 +135,7 @@ def _unredeemed() -> Any:
     return (EnrollmentCodeItem.status == CodeStatus.AVAILABLE.value) & (EnrollmentCodeItem.redemptions == 0)
 
 
-# --- retries ------------------------------------------------------------------------------------
-
-
-def _is_throttle(exc: BaseException) -> bool:
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") in THROTTLING_CODES
-    if isinstance(exc, PynamoDBException):
-        return exc.cause_response_code in THROTTLING_CODES
-    return isinstance(exc, Unavailable)
-
-
-def _pause(attempt: int) -> None:
-    # Exponential backoff with full jitter, capped at 2 s.
-    time.sleep(random.uniform(0, min(2.0, 0.02 * 2**attempt)))  # noqa: S311 - jitter, not security
-
-
-def _retrying[T](call: Callable[[], T]) -> T:
-    """Run ``call``, retrying throttling failures with backoff; gives up as :class:`Unavailable`."""
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return call()
-        except (ClientError, PynamoDBException, Unavailable) as exc:
-            if not _is_throttle(exc) or attempt + 1 == MAX_ATTEMPTS:
-                raise
-            _pause(attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 # --- reads --------------------------------------------------------------------------------------
-
-
-def product_codes(contract_id: int, product_id: int) -> list[EnrollmentCode]:
-    """Every code of one product (any status), oldest first: one Query per 1 MB page on gsi1."""
-    with translate_errors():
-        return [
-            to_code(item)  # type: ignore[arg-type]
-            for item in EnrollmentCodeItem.gsi1.query(
-                keys.contract_codes_gsi1_pk(contract_id),
-                EnrollmentCodeItem.gsi1sk.startswith(keys.code_product_prefix(product_id)),
-            )
-        ]
 
 
 def codes_from(contract_id: int, first_product_id: int) -> Iterator[EnrollmentCode]:
@@ -198,15 +154,6 @@ def contract_codes(contract_id: int) -> Iterator[EnrollmentCode]:
     with translate_errors():
         for item in EnrollmentCodeItem.gsi1.query(keys.contract_codes_gsi1_pk(contract_id)):
             yield to_code(item)  # type: ignore[arg-type]
-
-
-def get_code(normalized: str) -> EnrollmentCode | None:
-    """One GetItem by the normalized code."""
-    with translate_errors():
-        try:
-            return to_code(EnrollmentCodeItem.get(keys.code_pk(normalized), keys.CODE_SK))
-        except EnrollmentCodeItem.DoesNotExist:
-            return None
 
 
 def list_codes(
@@ -294,7 +241,8 @@ def read_counters(contract_id: int) -> dict[int, CounterState]:
 
 def put_new_codes(codes: Sequence[EnrollmentCode]) -> None:
     """Write brand-new codes, 25 per BatchWriteItem, a few requests in flight at once; unprocessed
-    items are retried with backoff.
+    items (DynamoDB's answer to a busy partition, which botocore does not retry) are sent again
+    after the pauses of :mod:`b2b.db.retry`.
 
     BatchWriteItem has no conditions, which is safe here only because every code is a fresh
     80-bit random key. Raises :class:`Unavailable` when DynamoDB keeps refusing.
@@ -313,20 +261,14 @@ def _put_batch(batch: Sequence[EnrollmentCode]) -> None:
     client = dynamodb_client()
     table = get_settings().table_name
     pending: list[dict[str, Any]] = [{"PutRequest": {"Item": new_code_attributes(code)}} for code in batch]
-    attempt = 0
-    while pending:
-        try:
-            response = client.batch_write_item(RequestItems={table: pending})
-            pending = response.get("UnprocessedItems", {}).get(table, [])
-        except ClientError as exc:
-            if not _is_throttle(exc):
-                raise
+    for attempt in range(retry.ATTEMPTS):
+        response = client.batch_write_item(RequestItems={table: pending})
+        pending = response.get("UnprocessedItems", {}).get(table, [])
         if not pending:
             return
-        attempt += 1
-        if attempt == MAX_ATTEMPTS:
-            raise Unavailable("DynamoDB kept throttling the code writes; retry later")
-        _pause(attempt)
+        if retry.retry_left(attempt):
+            retry.pause(attempt)
+    raise Unavailable("DynamoDB kept leaving code writes unprocessed; retry later")
 
 
 def _terms_actions(terms: CodeTerms, now: datetime) -> list[Any]:
@@ -367,10 +309,7 @@ def update_code_terms(changes: Sequence[tuple[EnrollmentCode, CodeTerms]], now: 
                 if redeemed:
                     chunk = [(code, terms) for code, terms in chunk if code.code not in redeemed]
                     continue
-                attempt = _next_attempt(attempt, cancelled)
-                continue
-            except Unavailable as busy:
-                attempt = _next_attempt(attempt, busy)
+                attempt = _after_collision(attempt, cancelled)
                 continue
             done += len(chunk)
             break
@@ -413,23 +352,20 @@ def deactivate_codes(
                 if redeemed:
                     chunk = [code for code in chunk if code.code not in redeemed]
                     continue
-                attempt = _next_attempt(attempt, cancelled)
-                continue
-            except Unavailable as busy:
-                attempt = _next_attempt(attempt, busy)
+                attempt = _after_collision(attempt, cancelled)
                 continue
             done += len(chunk)
             break
     return done
 
 
-def _next_attempt(attempt: int, cause: Exception) -> int:
-    """Back off before retrying a conflicting or throttled transaction; give up after a while."""
-    attempt += 1
-    if attempt >= MAX_ATTEMPTS:
-        raise Unavailable("the code writes kept colliding or being throttled; retry later") from cause
-    _pause(attempt)
-    return attempt
+def _after_collision(attempt: int, cancelled: TransactionCancelled) -> int:
+    """Pause before retrying a transaction another one collided with (:mod:`b2b.db.retry`); give up
+    when it keeps colliding, or was cancelled for another reason (throttled after botocore's retries)."""
+    if not (cancelled.conflicted and retry.retry_left(attempt)):
+        raise Unavailable("the code writes kept colliding or being throttled; retry later") from cancelled
+    retry.pause(attempt)
+    return attempt + 1
 
 
 @dataclass(frozen=True)
@@ -457,7 +393,7 @@ def record_issued(issued: Sequence[IssuedCodes]) -> None:
         only = issued[0]
         item = counter_item(only.contract_id, only.product_id)
         try:
-            _retrying(lambda: item.update(_issue_actions(only), condition=_issue_condition(only)))
+            item.update(_issue_actions(only), condition=_issue_condition(only))
         except UpdateError as exc:
             if exc.cause_response_code == CONDITION_FAILED:
                 raise Conflict("a code counter moved during reconciliation") from exc
@@ -482,9 +418,7 @@ def record_issued(issued: Sequence[IssuedCodes]) -> None:
             except TransactionCancelled as cancelled:
                 if any(cancelled.failed(str(entry.product_id)) for entry in chunk):
                     raise Conflict("a code counter moved during reconciliation") from cancelled
-                attempt = _next_attempt(attempt, cancelled)
-            except Unavailable as busy:
-                attempt = _next_attempt(attempt, busy)
+                attempt = _after_collision(attempt, cancelled)
 
 
 def _issue_actions(entry: IssuedCodes) -> list[Any]:
@@ -504,11 +438,9 @@ def set_product_price(product_id: int, contract_id: int, price: Decimal) -> bool
     """Set a product's price, if it still belongs to ``contract_id``; False otherwise."""
     item = ProductItem(pk=keys.product_pk(product_id), sk=keys.PRODUCT_SK)
     try:
-        _retrying(
-            lambda: item.update(
-                [ProductItem.price.set(price)],
-                condition=ProductItem.pk.exists() & (ProductItem.contract_id == contract_id),
-            )
+        item.update(
+            [ProductItem.price.set(price)],
+            condition=ProductItem.pk.exists() & (ProductItem.contract_id == contract_id),
         )
     except UpdateError as exc:
         if exc.cause_response_code == CONDITION_FAILED:

@@ -147,21 +147,26 @@ def read_snapshot(
     with translate_errors():
         found = list(TableItem.batch_get(list(dict.fromkeys(wanted))))
     for item in found:
-        if isinstance(item, ContractItem):
-            snapshot.contract = to_contract(item)
-        elif isinstance(item, OrganizationItem):
-            snapshot.organization = to_organization(item)
-        elif isinstance(item, CourseItem):
-            snapshot.courses[item.course_id] = to_course(item)
-        elif isinstance(item, CourseRunItem):
-            snapshot.runs[item.run_id] = to_run(item)
-        elif isinstance(item, ProgramItem):
-            snapshot.programs[item.program_id] = to_program(item)
-        elif isinstance(item, ContractCourseItem):
-            snapshot.guards[item.course_id] = item.run_id
-        elif isinstance(item, CoursewareLinkItem):
-            snapshot.links[item.courseware_id] = to_link(item)
+        _place(snapshot, item)
     return snapshot
+
+
+def _place(snapshot: Snapshot, item: TableItem) -> None:
+    """Put one item read for a snapshot where its kind belongs."""
+    if isinstance(item, ContractItem):
+        snapshot.contract = to_contract(item)
+    elif isinstance(item, OrganizationItem):
+        snapshot.organization = to_organization(item)
+    elif isinstance(item, CourseItem):
+        snapshot.courses[item.course_id] = to_course(item)
+    elif isinstance(item, CourseRunItem):
+        snapshot.runs[item.run_id] = to_run(item)
+    elif isinstance(item, ProgramItem):
+        snapshot.programs[item.program_id] = to_program(item)
+    elif isinstance(item, ContractCourseItem):
+        snapshot.guards[item.course_id] = item.run_id
+    elif isinstance(item, CoursewareLinkItem):
+        snapshot.links[item.courseware_id] = to_link(item)
 
 
 @dataclass
@@ -254,25 +259,14 @@ def write_attachment(plan: AttachmentPlan) -> None:
     """
     if plan.empty:
         return
-    per_run = 3
-    room = MAX_TRANSACTION_OPERATIONS - 1  # the contract check rides in every transaction
-    runs: list[tuple[str, CourseRun, Product]] = [("new", r, p) for r, p in plan.new_runs]
-    runs += [("assign", r, p) for r, p in plan.assigned_runs]
-    chunks: list[list[tuple[str, CourseRun, Product]]] = []
-    size = room // per_run
-    for start in range(0, len(runs), size):
-        chunks.append(runs[start : start + size])
-    if not chunks or len(chunks[-1]) * per_run + len(plan.links) > room:
-        chunks.append([])
+    chunks = _attachment_chunks(plan)
     committed: list[CourseRun] = []
     for index, chunk in enumerate(chunks):
         tx = Transaction()
         _contract_check(tx, plan.contract_id, plan.contract_version)
         for kind, run, product in chunk:
-            if kind == "new":
-                _add_new_run(tx, plan.contract_id, run, product)
-            else:
-                _add_assigned_run(tx, plan.contract_id, run, product)
+            add = _add_new_run if kind == "new" else _add_assigned_run
+            add(tx, plan.contract_id, run, product)
         if index == len(chunks) - 1:
             for link in plan.links:
                 tx.put(f"link:{link.courseware_id}", link_item(link))
@@ -285,6 +279,19 @@ def write_attachment(plan: AttachmentPlan) -> None:
                 ) from conflict
             raise
         committed += [run for kind, run, _ in chunk if kind == "new"]
+
+
+def _attachment_chunks(plan: AttachmentPlan) -> list[list[tuple[str, CourseRun, Product]]]:
+    """The plan's runs split into transactions, with room for the links in the last one."""
+    per_run = 3
+    room = MAX_TRANSACTION_OPERATIONS - 1  # the contract check rides in every transaction
+    runs: list[tuple[str, CourseRun, Product]] = [("new", r, p) for r, p in plan.new_runs]
+    runs += [("assign", r, p) for r, p in plan.assigned_runs]
+    size = room // per_run
+    chunks = [runs[start : start + size] for start in range(0, len(runs), size)]
+    if not chunks or len(chunks[-1]) * per_run + len(plan.links) > room:
+        chunks.append([])
+    return chunks
 
 
 def _commit_attachment(tx: Transaction, chunk: list[tuple[str, CourseRun, Product]]) -> None:

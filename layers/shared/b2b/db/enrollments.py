@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors
@@ -77,12 +77,3 @@ def unenroll(user_id: str, run_id: str) -> Enrollment:
                 raise NotFound(f"no enrollment in run {run_id}", code="enrollment_not_found") from exc
             raise
     return to_enrollment(item)
-
-
-def get_enrollment(user_id: str, run_id: str) -> Enrollment | None:
-    """One GetItem; None when the learner was never enrolled in the run."""
-    with translate_errors():
-        try:
-            return to_enrollment(EnrollmentItem.get(keys.user_pk(user_id), keys.enrollment_sk(run_id)))
-        except DoesNotExist:
-            return None

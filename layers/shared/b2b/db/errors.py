@@ -19,17 +19,13 @@ THROTTLING_CODES = frozenset(
         "ServiceUnavailable",
     }
 )
+# DynamoDB's error code for a failed condition (the one constant for it; see also b2b.db.transactions).
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def cancellation_codes(error: TransactWriteError) -> list[str | None]:
     """Per-item reason codes of a cancelled transaction (None where that item was fine)."""
     return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-
-
-def is_transaction_conflict(error: TransactWriteError) -> bool:
-    """True when a concurrent transaction touched the same items (worth retrying)."""
-    return "TransactionConflict" in cancellation_codes(error)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from b2b.db import keys
+from b2b.db import keys, retry
 from b2b.db.counters import next_id
 from b2b.db.errors import translate_errors
 from b2b.db.models import OrganizationItem
@@ -17,7 +17,6 @@ from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.errors import Conflict, ErrorDetail, NotFound
 from b2b.domain.model import Organization, Page
 
-_TRANSACTION_ATTEMPTS = 3
 _UNIQUE_FIELDS = frozenset({"name", "org_key", "sso_organization_id"})
 
 
@@ -76,7 +75,7 @@ def _duplicate_error(fields: list[str]) -> Conflict:
 
 def _run_transaction(build: Sequence[tuple[str, OrganizationItem, str, Condition]]) -> None:
     """Run (label, item, operation, condition) writes; a failed alias condition names its field."""
-    for attempt in range(_TRANSACTION_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         tx = Transaction()
         for label, item, operation, condition in build:
             if operation == "put":
@@ -87,7 +86,8 @@ def _run_transaction(build: Sequence[tuple[str, OrganizationItem, str, Condition
             tx.commit()
             return
         except TransactionCancelled as cancelled:
-            if cancelled.conflicted and attempt + 1 < _TRANSACTION_ATTEMPTS:
+            if cancelled.conflicted and retry.retry_left(attempt):
+                retry.pause(attempt)
                 continue
             duplicates = [label for label in _UNIQUE_FIELDS if cancelled.failed(label)]
             if duplicates:
@@ -150,11 +150,6 @@ def get_organization(org_id: int) -> Organization:
 def get_organization_by_slug(slug: str) -> Organization:
     """One GetItem on the slug alias."""
     return _get(keys.org_slug_pk(slug), f"with slug {slug!r}")
-
-
-def get_organization_by_key(org_key: str) -> Organization:
-    """One GetItem on the org-key alias."""
-    return _get(keys.org_key_pk(org_key), f"with key {org_key!r}")
 
 
 def get_organization_by_sso_id(sso_organization_id: str) -> Organization:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
 from b2b.db import keys
 from b2b.db.errors import translate_errors
 from b2b.db.models import ProductItem
-from b2b.domain.errors import NotFound
 from b2b.domain.model import Product
 
 
@@ -44,15 +41,6 @@ def to_product(item: ProductItem) -> Product:
         run_start=item.run_start,
         run_end=item.run_end,
     )
-
-
-def get_product(product_id: int) -> Product:
-    """One GetItem by id."""
-    with translate_errors():
-        try:
-            return to_product(ProductItem.get(keys.product_pk(product_id), keys.PRODUCT_SK))
-        except DoesNotExist as exc:
-            raise NotFound(f"product {product_id} not found", code="product_not_found") from exc
 
 
 def list_products(contract_id: int) -> list[Product]:

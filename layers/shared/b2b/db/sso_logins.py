@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from b2b.db import keys
+from b2b.db import keys, retry
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.memberships import AttachOutcome, add_attach_operations, attach_failure
 from b2b.db.models import AttachRefusalItem, OrganizationItem, SsoSeenItem
@@ -21,8 +21,6 @@ from b2b.db.table import TableItem
 from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.errors import Conflict
 from b2b.domain.model import Membership, Organization, SeenOrganizations
-
-_ATTEMPTS = 3
 
 
 def fingerprint(organization_ids: Iterable[str]) -> str:
@@ -122,7 +120,7 @@ def attach_with_marker(membership: Membership, marker: SeenOrganizations | None)
     """Attach within the cap (see :func:`b2b.db.memberships.attach`), optionally writing the seen
     marker in the same transaction so a first login costs no extra request. When the learner was
     already attached the transaction is cancelled and the marker is not written."""
-    for attempt in range(_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         tx = Transaction()
         add_attach_operations(tx, membership)
         if marker is not None:
@@ -134,7 +132,8 @@ def attach_with_marker(membership: Membership, marker: SeenOrganizations | None)
             if outcome is not None:
                 return outcome
             # Concurrent logins update the same seat counter; DynamoDB cancels one of them.
-            if cancelled.conflicted and attempt + 1 < _ATTEMPTS:
+            if cancelled.conflicted and retry.retry_left(attempt):
+                retry.pause(attempt)
                 continue
             raise Conflict("attaching collided with another change; retry") from cancelled
         return "attached"

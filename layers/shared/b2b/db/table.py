@@ -56,6 +56,8 @@ class TableItem(Model):
     class Meta:
         table_name = _settings.table_name
         region = _settings.aws_region
+        # PynamoDB hands this to botocore (standard retry mode, 1 + 4 attempts with backoff): the only
+        # retry of throttled or failed requests. Races are retried above it (b2b.db.retry).
         max_retry_attempts = 4
         # The SSO trigger attaches a learner to many contracts at once, one connection each.
         max_pool_connections = 32

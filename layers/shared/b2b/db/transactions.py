@@ -13,10 +13,12 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from b2b.db.errors import cancellation_codes, translate_errors
+from b2b.db.errors import CONDITION_FAILED, cancellation_codes, translate_errors
 from b2b.db.table import TableItem
 
-CONDITION_FAILED = "ConditionalCheckFailed"
+# In a cancelled transaction, the reason of an operation whose condition failed: DynamoDB's error
+# code for a failed condition without its "Exception" suffix.
+_CONDITION_REASON = CONDITION_FAILED.removesuffix("Exception")
 TRANSACTION_CONFLICT = "TransactionConflict"
 
 
@@ -30,7 +32,7 @@ class TransactionCancelled(Exception):
 
     def failed(self, label: str) -> bool:
         """True when the operation ``label`` failed its condition."""
-        return self.reasons.get(label) == CONDITION_FAILED
+        return self.reasons.get(label) == _CONDITION_REASON
 
     @property
     def conflicted(self) -> bool:

@@ -16,7 +16,6 @@ from b2b.domain.errors import InvalidInput
 from b2b.domain.model import Course, CourseRun, CoursewareKind, Page, Program, utcnow
 
 COURSE_PREFIX = "course-v1:"
-PROGRAM_PREFIX = "program-v1:"
 SOURCE_RUN_TAG = repo.SOURCE_RUN_TAG
 MAX_ID_LENGTH = 255
 # One part of a key: what Open edX accepts, minus the separators ':' and '+'.

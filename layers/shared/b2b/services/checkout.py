@@ -10,15 +10,16 @@ rather than guessing it from the cancellation.
 
 from __future__ import annotations
 
-import random
-import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from b2b.db import checkout as repo
+from b2b.db import checkout as table_store
+from b2b.db import retry
+from b2b.db.checkout import CheckoutCollided
 from b2b.domain import code_format
 from b2b.domain.checkout_rules import (
     MESSAGES,
@@ -27,6 +28,7 @@ from b2b.domain.checkout_rules import (
     CheckoutState,
     Quote,
     Reason,
+    StoredResult,
     attach_refusal,
     check_throttle,
     quote,
@@ -39,8 +41,36 @@ from b2b.domain.model import Contract, Membership, utcnow
 from b2b.observability import logger, metrics
 from b2b.settings import get_settings
 
-_ATTEMPTS = 4
-_jitter = random.Random()  # noqa: S311 - timing jitter, not security
+
+class CheckoutStore(Protocol):
+    """What checkout reads and writes. The module :mod:`b2b.db.checkout` is the real store; unit tests
+    put an in-memory fake in :data:`repo`."""
+
+    CheckoutCollided: type[CheckoutCollided]
+
+    def load_state(
+        self,
+        *,
+        user_id: str,
+        product_ids: list[int],
+        code: str | None,
+        sso_claim: str | None,
+        now: datetime,
+        window_seconds: int,
+        idempotency_key: str | None = None,
+        extra_contract_ids: Iterable[int] = (),
+    ) -> CheckoutState: ...
+
+    def record_failed_attempt(self, user_id: str, now: datetime, window_seconds: int, limit: int) -> bool: ...
+
+    def get_stored_result(self, user_id: str, idempotency_key: str) -> StoredResult | None: ...
+
+    def commit_checkout(self, plan: CheckoutPlan) -> None: ...
+
+    def commit_attach(self, plan: AttachPlan) -> None: ...
+
+
+repo: CheckoutStore = table_store
 
 
 @dataclass(frozen=True)
@@ -159,7 +189,7 @@ def _rejected(result: Quote) -> Exception:
     return rejection(line.reasons[0], line.message, details)
 
 
-def complete(
+def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit, retry), read top to bottom
     learner: Learner,
     product_ids: list[int],
     code_text: str | None,
@@ -174,7 +204,7 @@ def complete(
     _check_basket(product_ids)
     code, typed = _normalized(code_text)
     fingerprint = request_hash(product_ids, code, order_reference)
-    for attempt in range(_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         now = utcnow()
         state = _load(learner, product_ids, code, typed, idempotency_key)
         if state.stored_result is not None:
@@ -274,7 +304,7 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
     code, _typed = _normalized(code_text)
     lookup = code if code is not None else _IMPOSSIBLE_CODE
     settings = get_settings()
-    for attempt in range(_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         now = utcnow()
         first = repo.load_state(
             user_id=learner.user_id,
@@ -331,10 +361,10 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
     raise Conflict("attaching kept colliding with other changes; retry", code="checkout_busy")
 
 
-def _pause_after(collided: repo.CheckoutCollided, attempt: int) -> None:
+def _pause_after(collided: CheckoutCollided, attempt: int) -> None:
     """A short, jittered pause when DynamoDB reported a transaction conflict (not a failed condition)."""
     if collided.conflicted:
-        time.sleep(_jitter.uniform(0.005, 0.02) * (attempt + 1))
+        retry.pause(attempt)
 
 
 def _attach_message(reason: Reason) -> str:

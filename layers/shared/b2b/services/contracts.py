@@ -12,12 +12,12 @@ from typing import Any, Literal
 
 from b2b import queues
 from b2b.db import contracts as repo
+from b2b.db import retry
 from b2b.domain.errors import Conflict, InvalidInput, NotFound
 from b2b.domain.model import Contract, MembershipType, Page, utcnow
 from b2b.observability import logger
 from b2b.services import organizations
 
-_UPDATE_ATTEMPTS = 3
 ReconcileReason = Literal["contract_created", "contract_changed"]
 
 
@@ -109,7 +109,7 @@ def change_contract(
     With ``expected_version`` (from an ``If-Match`` header) a concurrent change is a 409; without it
     the change is re-applied to the newest version a few times before giving up.
     """
-    for attempt in range(_UPDATE_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         current = repo.get_contract(contract_id)
         if expected_version is not None and current.version != expected_version:
             raise Conflict(
@@ -124,7 +124,7 @@ def change_contract(
         try:
             saved = repo.update_contract(current, updated)
         except Conflict:
-            if expected_version is not None or attempt + 1 == _UPDATE_ATTEMPTS:
+            if expected_version is not None or not retry.retry_left(attempt):
                 raise
             continue
         _queue_reconcile(saved, "contract_changed")

@@ -20,6 +20,7 @@ from b2b import queues
 from b2b.db import contracts as contracts_repo
 from b2b.db import courseware as repo
 from b2b.db import organizations as organizations_repo
+from b2b.db import retry
 from b2b.domain.errors import Conflict, NotFound
 from b2b.domain.model import (
     CloneStatus,
@@ -35,8 +36,6 @@ from b2b.domain.model import (
 from b2b.observability import logger
 from b2b.services.catalog import CoursewareId, contract_run_key, parse_courseware_id, parse_id_of
 from b2b.settings import get_settings
-
-_PLAN_ATTEMPTS = 3
 
 
 @dataclass
@@ -67,13 +66,13 @@ def attach_courseware(contract_id: int, courseware_id: str, create_runs: bool = 
     parsed = parse_courseware_id(courseware_id)
     # Runs written by part of a split attachment that was then interrupted.
     written: list[CourseRun] = []
-    for attempt in range(_PLAN_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         try:
             attachment, contract = _attach_once(contract_id, parsed, create_runs)
         except Conflict as conflict:
             if isinstance(conflict, repo.AttachmentInterrupted):
                 written += conflict.committed
-            if conflict.code == repo.STALE_PLAN and attempt + 1 < _PLAN_ATTEMPTS:
+            if conflict.code == repo.STALE_PLAN and retry.retry_left(attempt):
                 continue
             if written:
                 # Part of it is in place: those runs still get their clones, the codes their reconcile.
@@ -295,11 +294,11 @@ def detach_courseware(contract_id: int, courseware_id: str) -> list[CourseRun]:
     """
     parsed = parse_courseware_id(courseware_id)
     contract = contracts_repo.get_contract(contract_id)
-    for attempt in range(_PLAN_ATTEMPTS):
+    for attempt in range(retry.ATTEMPTS):
         try:
             leaving = _detach_once(contract_id, parsed, courseware_id)
         except Conflict as conflict:
-            if conflict.code == repo.STALE_PLAN and attempt + 1 < _PLAN_ATTEMPTS:
+            if conflict.code == repo.STALE_PLAN and retry.retry_left(attempt):
                 continue
             raise
         _queue_reconcile(contract)

@@ -11,7 +11,6 @@ from b2b.domain.errors import InvalidInput
 from b2b.domain.model import Organization, Page, utcnow
 
 ORG_KEY_MAX_LENGTH = 30
-ORG_KEY_PATTERN = re.compile(r"^[A-Z0-9_]{1,30}$")
 DEFAULT_ORG_KEY_PREFIX = "UAI_"
 
 

@@ -16,15 +16,26 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from b2b import queues
 from b2b.db import contracts as contract_repo
 from b2b.db import memberships
 from b2b.db import sso_logins as repo
+from b2b.db.memberships import AttachOutcome
 from b2b.db.organizations import get_organization_by_sso_id
+from b2b.db.sso_logins import LoginState
 from b2b.domain.errors import Conflict, NotFound
-from b2b.domain.model import Contract, MembershipType, SeenOrganizations, utcnow
+from b2b.domain.model import (
+    Contract,
+    Membership,
+    MembershipSource,
+    MembershipType,
+    Organization,
+    Page,
+    SeenOrganizations,
+    utcnow,
+)
 from b2b.observability import logger, metrics
 from b2b.services import default_enrollments
 from b2b.settings import get_settings
@@ -54,6 +65,85 @@ class LoginOutcome:
     unknown_organizations: list[str] = field(default_factory=list)
     complete: bool = True
     previously_seen: frozenset[str] | None = None
+
+
+class SsoStore(Protocol):
+    """What SSO attachment reads, writes and queues. :class:`TableSsoStore` is the real one (DynamoDB
+    and the SSO attach queue); unit tests put an in-memory fake in :data:`store`."""
+
+    def read_login_state(self, user_id: str, organization_ids: Iterable[str]) -> LoginState: ...
+
+    def organization_by_sso_id(self, sso_organization_id: str) -> Organization:
+        """The organization with that SSO id; raises :class:`NotFound`."""
+        ...
+
+    def contracts_page(self, organization_id: int, limit: int, cursor: str | None) -> Page[Contract]: ...
+
+    def contracts_joined(self, user_id: str, contract_ids: list[int]) -> set[int]: ...
+
+    def attach_with_marker(self, membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
+        """Attach within the seat cap; raises :class:`Conflict` ``contract_full`` when there is no seat."""
+        ...
+
+    def detach(self, contract_id: int, user_id: str, sources: frozenset[MembershipSource]) -> bool: ...
+
+    def record_refusal(self, contract_id: int, user_id: str, reason: str, now: datetime) -> None: ...
+
+    def save_seen(self, user_id: str, organization_ids: Iterable[str], now: datetime) -> None: ...
+
+    def swap_seen(
+        self, user_id: str, organization_ids: Iterable[str], now: datetime
+    ) -> frozenset[str] | repo.Unchanged | None:
+        """Store the ids when they changed; the ids seen before, None (never), or ``Unchanged``."""
+        ...
+
+    def forget_seen(self, user_id: str) -> None: ...
+
+    def hand_off(self, request: queues.SsoAttachRequest) -> None:
+        """Queue the rest of a login; raises when the queue cannot take it."""
+        ...
+
+
+class TableSsoStore:
+    """The store of a deployed function: the table's repositories and the SSO attach queue."""
+
+    def read_login_state(self, user_id: str, organization_ids: Iterable[str]) -> LoginState:
+        return repo.read_login_state(user_id, organization_ids)
+
+    def organization_by_sso_id(self, sso_organization_id: str) -> Organization:
+        return get_organization_by_sso_id(sso_organization_id)
+
+    def contracts_page(self, organization_id: int, limit: int, cursor: str | None) -> Page[Contract]:
+        return contract_repo.list_contracts(organization_id, limit, cursor)
+
+    def contracts_joined(self, user_id: str, contract_ids: list[int]) -> set[int]:
+        return memberships.contracts_joined(user_id, contract_ids)
+
+    def attach_with_marker(self, membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
+        return repo.attach_with_marker(membership, marker)
+
+    def detach(self, contract_id: int, user_id: str, sources: frozenset[MembershipSource]) -> bool:
+        return memberships.detach(contract_id, user_id, sources=sources)
+
+    def record_refusal(self, contract_id: int, user_id: str, reason: str, now: datetime) -> None:
+        repo.record_refusal(contract_id, user_id, reason, now)
+
+    def save_seen(self, user_id: str, organization_ids: Iterable[str], now: datetime) -> None:
+        repo.save_seen(user_id, organization_ids, now)
+
+    def swap_seen(
+        self, user_id: str, organization_ids: Iterable[str], now: datetime
+    ) -> frozenset[str] | repo.Unchanged | None:
+        return repo.swap_seen(user_id, organization_ids, now)
+
+    def forget_seen(self, user_id: str) -> None:
+        repo.forget_seen(user_id)
+
+    def hand_off(self, request: queues.SsoAttachRequest) -> None:
+        queues.request_sso_attach(request)
+
+
+store: SsoStore = TableSsoStore()
 
 
 class _OutOfTime(Exception):
@@ -88,7 +178,7 @@ def _contracts_of(organization_id: int) -> list[Contract]:
     contracts: list[Contract] = []
     cursor: str | None = None
     while True:
-        page = contract_repo.list_contracts(organization_id, 1000, cursor)
+        page = store.contracts_page(organization_id, 1000, cursor)
         contracts += page.items
         cursor = page.next_cursor
         if not cursor:
@@ -98,13 +188,13 @@ def _contracts_of(organization_id: int) -> list[Contract]:
 def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
     """Detach from the organization's auto contracts the memberships SSO made; codes and admins stay."""
     try:
-        organization = get_organization_by_sso_id(sso_organization_id)
+        organization = store.organization_by_sso_id(sso_organization_id)
     except NotFound:
         return []
     detached = []
     for contract in _contracts_of(organization.id):
-        if contract.membership_type is MembershipType.AUTO and memberships.detach(
-            contract.id, user_id, sources=frozenset({"sso"})
+        if contract.membership_type is MembershipType.AUTO and store.detach(
+            contract.id, user_id, frozenset({"sso"})
         ):
             detached.append(contract.id)
     return detached
@@ -113,7 +203,7 @@ def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
 def _attach(user_id: str, contract: Contract, marker: SeenOrganizations | None, now: datetime) -> str:
     membership = memberships.membership_for(contract.id, user_id, "sso", now)
     try:
-        return repo.attach_with_marker(membership, marker)
+        return store.attach_with_marker(membership, marker)
     except Conflict as error:
         if error.code != "contract_full":
             raise
@@ -123,7 +213,7 @@ def _attach(user_id: str, contract: Contract, marker: SeenOrganizations | None, 
             extra={"contract_id": contract.id, "user_id": user_id, "reason": "contract_full"},
         )
         metrics.add_metric(name="SsoContractFull", unit="Count", value=1)
-        repo.record_refusal(contract.id, user_id, "contract_full", now)
+        store.record_refusal(contract.id, user_id, "contract_full", now)
         return "contract_full"
 
 
@@ -149,27 +239,62 @@ def sync_memberships(
     outcome = outcome if outcome is not None else LoginOutcome()
     named = frozenset(o for o in organization_ids if o)
     now = utcnow()
-    (state,) = _run(deadline, [lambda: repo.read_login_state(user_id, named)])
+    (state,) = _run(deadline, [lambda: store.read_login_state(user_id, named)])
     outcome.previously_seen = state.previously_seen
-    seen_before = (state.previously_seen or frozenset()) | frozenset(previously_seen or ())
     outcome.unknown_organizations = sorted(named - state.organizations.keys())
+    seen_before = (state.previously_seen or frozenset()) | frozenset(previously_seen or ())
+    _leave(user_id, sorted(seen_before - named), deadline, outcome)
 
-    left = sorted(seen_before - named)
+    eligible = _eligible_contracts(list(state.organizations.values()), deadline, now)
+    marker = None if state.previously_seen == named else repo.seen_marker(user_id, named, now)
+    if marker is None and eligible:
+        eligible = _not_joined_yet(user_id, eligible, deadline, outcome)
+    results = _attach_all(user_id, eligible, marker, now, deadline=deadline, outcome=outcome)
+    if marker is not None and (not results or results[0] != "attached"):
+        # The marker rode in the first attach; that attach did not happen, so it is written alone.
+        store.save_seen(user_id, named, now)
+    if outcome.attached:
+        metrics.add_metric(name="SsoAttached", unit="Count", value=len(outcome.attached))
+    if outcome.detached:
+        metrics.add_metric(name="SsoDetached", unit="Count", value=len(outcome.detached))
+    return outcome
+
+
+def _leave(user_id: str, left: list[str], deadline: float | None, outcome: LoginOutcome) -> None:
+    """Detach the learner from the organizations their identity provider no longer names."""
     if left:
         detached = _run(deadline, [partial(_leave_organization, user_id, o) for o in left])
         outcome.detached = [c for batch in detached for c in batch]
 
-    organizations = list(state.organizations.values())
-    listed = _run(deadline, [partial(_contracts_of, o.id) for o in organizations])
-    eligible = [c for batch in listed for c in batch if ineligibility(c, now) is None]
 
-    marker = None if state.previously_seen == named else repo.seen_marker(user_id, named, now)
-    if marker is None and eligible:
-        # A returning learner (same organizations as last time) is usually in every contract
-        # already: one batch read finds which, instead of one refused transaction per contract.
-        (joined,) = _run(deadline, [lambda: memberships.contracts_joined(user_id, [c.id for c in eligible])])
-        outcome.already_attached += [c.id for c in eligible if c.id in joined]
-        eligible = [c for c in eligible if c.id not in joined]
+def _eligible_contracts(
+    organizations: list[Organization], deadline: float | None, now: datetime
+) -> list[Contract]:
+    """The organizations' contracts SSO attaches to (one Query per organization, all at once)."""
+    listed = _run(deadline, [partial(_contracts_of, o.id) for o in organizations])
+    return [c for batch in listed for c in batch if ineligibility(c, now) is None]
+
+
+def _not_joined_yet(
+    user_id: str, eligible: list[Contract], deadline: float | None, outcome: LoginOutcome
+) -> list[Contract]:
+    """A returning learner (same organizations as last time) is usually in every contract already:
+    one batch read finds which, instead of one refused transaction per contract."""
+    (joined,) = _run(deadline, [lambda: store.contracts_joined(user_id, [c.id for c in eligible])])
+    outcome.already_attached += [c.id for c in eligible if c.id in joined]
+    return [c for c in eligible if c.id not in joined]
+
+
+def _attach_all(
+    user_id: str,
+    eligible: list[Contract],
+    marker: SeenOrganizations | None,
+    now: datetime,
+    *,
+    deadline: float | None,
+    outcome: LoginOutcome,
+) -> list[str]:
+    """Attach to every eligible contract at once, the marker riding in the first transaction."""
 
     def attach(contract: Contract, marker: SeenOrganizations | None) -> str:
         result = _attach(user_id, contract, marker, now)
@@ -179,14 +304,7 @@ def sync_memberships(
         ).append(contract.id)
         return result
 
-    results = _run(deadline, [partial(attach, c, marker if i == 0 else None) for i, c in enumerate(eligible)])
-    if marker is not None and (not results or results[0] != "attached"):
-        repo.save_seen(user_id, named, now)
-    if outcome.attached:
-        metrics.add_metric(name="SsoAttached", unit="Count", value=len(outcome.attached))
-    if outcome.detached:
-        metrics.add_metric(name="SsoDetached", unit="Count", value=len(outcome.detached))
-    return outcome
+    return _run(deadline, [partial(attach, c, marker if i == 0 else None) for i, c in enumerate(eligible)])
 
 
 def login(
@@ -240,7 +358,7 @@ def _hand_off(
         reason=reason,
     )
     try:
-        queues.request_sso_attach(request)
+        store.hand_off(request)
         # SsoHandedOff counts fallbacks (out of time, DynamoDB failing); queuing the default
         # enrollments of a completed login is routine and counted apart.
         name = "SsoDefaultEnrollmentsQueued" if reason == "default_enrollments" else "SsoHandedOff"
@@ -287,7 +405,7 @@ def sync_claims(user_id: str, organization_ids: Iterable[str]) -> None:
         return
     previous: frozenset[str] | None = None
     try:
-        swapped = repo.swap_seen(user_id, named, utcnow())
+        swapped = store.swap_seen(user_id, named, utcnow())
         if not isinstance(swapped, repo.Unchanged):
             previous = swapped
             login(user_id, named, previously_seen=previous)
@@ -297,7 +415,7 @@ def sync_claims(user_id: str, organization_ids: Iterable[str]) -> None:
         # Forget the marker too, so the learner's next call tries again even if the queue did not
         # take the message (the message carries what was seen before, for detaching).
         try:
-            repo.forget_seen(user_id)
+            store.forget_seen(user_id)
         except Exception:
             logger.exception("could not reset the SSO seen marker", extra={"user_id": user_id})
         return

@@ -1,0 +1,358 @@
+"""In-memory stand-ins for the adapters checkout and SSO attachment use (see the services' Protocols).
+
+Each fake keeps plain dictionaries and applies a write all at once or not at all, with the same
+conditions the DynamoDB transactions carry, so the services' orchestration (deciding again after a
+lost race, replays, retries, hand-offs) can be tested without moto. Tests look at the dictionaries to
+check what was written.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from b2b.db.checkout import CheckoutCollided
+from b2b.db.memberships import AttachOutcome
+from b2b.db.sso_logins import LoginState, Unchanged
+from b2b.domain.checkout_rules import (
+    AttachPlan,
+    CheckoutCode,
+    CheckoutPlan,
+    CheckoutState,
+    Seats,
+    StoredResult,
+)
+from b2b.domain.errors import Conflict, NotFound
+from b2b.domain.model import (
+    Contract,
+    Membership,
+    MembershipSource,
+    MembershipType,
+    Organization,
+    Page,
+    Product,
+    SeenOrganizations,
+)
+from b2b.queues import SsoAttachRequest
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+def make_contract(contract_id: int, organization_id: int = 1, **changes: object) -> Contract:
+    base = Contract(
+        id=contract_id,
+        organization_id=organization_id,
+        name=f"Contract {contract_id}",
+        slug=f"contract-{contract_id}",
+        description="",
+        membership_type=MembershipType.CODE,
+        start=None,
+        end=None,
+        active=True,
+        max_learners=None,
+        price=None,
+        welcome_message="",
+        created_at=T0,
+        updated_at=T0,
+        version=1,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def make_product(product_id: int, contract_id: int, price: str = "0") -> Product:
+    return Product(
+        id=product_id,
+        contract_id=contract_id,
+        run_id=f"course-v1:UAI+C{product_id}+R",
+        course_id=f"course-v1:UAI+C{product_id}",
+        title=f"Course {product_id}",
+        price=Decimal(price),
+        active=True,
+        created_at=T0,
+    )
+
+
+def make_organization(org_id: int, sso_id: str | None = None) -> Organization:
+    return Organization(
+        id=org_id,
+        name=f"Org {org_id}",
+        slug=f"org-{org_id}",
+        org_key=f"ORG{org_id}",
+        org_key_prefix=f"O{org_id}_",
+        sso_organization_id=sso_id,
+        description="",
+        created_at=T0,
+        updated_at=T0,
+        version=1,
+    )
+
+
+# --- checkout -----------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredCode:
+    code: str
+    contract_id: int
+    product_id: int
+    kind: str = "one_time"
+    status: str = "available"
+    amount: Decimal = Decimal(0)
+    redemptions: int = 0
+    redeemed_by: str | None = None
+    claimed_by: str | None = None
+
+
+@dataclass
+class FakeCheckoutStore:
+    """The checkout store over dictionaries (:class:`b2b.services.checkout.CheckoutStore`)."""
+
+    CheckoutCollided = CheckoutCollided
+
+    products: dict[int, Product] = field(default_factory=dict)
+    contracts: dict[int, Contract] = field(default_factory=dict)
+    caps: dict[int, int | None] = field(default_factory=dict)
+    taken: dict[int, int] = field(default_factory=dict)
+    codes: dict[str, StoredCode] = field(default_factory=dict)
+    members: set[tuple[int, str]] = field(default_factory=set)
+    enrollments: set[tuple[str, str]] = field(default_factory=set)
+    failed_attempts: dict[str, int] = field(default_factory=dict)
+    results: dict[tuple[str, str], StoredResult] = field(default_factory=dict)
+    # Called between the read and the write of each commit: a test plays a rival request here.
+    before_commit: Callable[[], None] | None = None
+    # Cancel this many commits as DynamoDB does when another transaction holds the same items.
+    conflicts_to_inject: int = 0
+    loads: int = 0
+    commits: int = 0
+
+    def add_contract(self, contract: Contract) -> None:
+        self.contracts[contract.id] = contract
+        self.caps[contract.id] = contract.max_learners
+        self.taken.setdefault(contract.id, 0)
+
+    # What the service reads ---------------------------------------------------------------------
+
+    def load_state(
+        self,
+        *,
+        user_id: str,
+        product_ids: list[int],
+        code: str | None,
+        sso_claim: str | None,
+        now: datetime,
+        window_seconds: int,
+        idempotency_key: str | None = None,
+        extra_contract_ids: Iterable[int] = (),
+    ) -> CheckoutState:
+        self.loads += 1
+        stored = self.results.get((user_id, idempotency_key)) if idempotency_key else None
+        if stored is not None:
+            return CheckoutState({}, None, {}, {}, frozenset(), frozenset(), None, stored_result=stored)
+        products = {pid: self.products[pid] for pid in product_ids if pid in self.products}
+        found = self._checkout_code(self.codes[code], user_id) if code in self.codes else None
+        contract_ids = {p.contract_id for p in products.values()} | set(extra_contract_ids)
+        return CheckoutState(
+            products=products,
+            code=found,
+            contracts={c: self.contracts[c] for c in contract_ids if c in self.contracts},
+            seats={c: Seats(self.taken[c], self.caps[c]) for c in contract_ids if c in self.contracts},
+            member_of=frozenset(c for c in contract_ids if (c, user_id) in self.members),
+            enrolled_runs=frozenset(
+                p.run_id for p in products.values() if (user_id, p.run_id) in self.enrollments
+            ),
+            sso_organization=None,
+            failed_attempts=self.failed_attempts.get(user_id, 0),
+        )
+
+    @staticmethod
+    def _checkout_code(stored: StoredCode, user_id: str) -> CheckoutCode:
+        claimed_by_other = stored.kind == "one_time" and stored.claimed_by not in (None, user_id)
+        return CheckoutCode(
+            code=stored.code,
+            contract_id=stored.contract_id,
+            product_id=stored.product_id,
+            kind="unlimited" if stored.kind == "unlimited" else "one_time",
+            status="claimed" if claimed_by_other and stored.status == "available" else stored.status,
+            amount=stored.amount,
+            valid_from=None,
+            valid_until=None,
+            redemptions=stored.redemptions,
+            redeemed_by=stored.redeemed_by,
+        )
+
+    def record_failed_attempt(self, user_id: str, now: datetime, window_seconds: int, limit: int) -> bool:
+        if self.failed_attempts.get(user_id, 0) >= limit:
+            return False
+        self.failed_attempts[user_id] = self.failed_attempts.get(user_id, 0) + 1
+        return True
+
+    def get_stored_result(self, user_id: str, idempotency_key: str) -> StoredResult | None:
+        return self.results.get((user_id, idempotency_key))
+
+    # What the service writes: all or nothing, under the transactions' conditions ----------------
+
+    def _start_commit(self) -> None:
+        self.commits += 1
+        if self.before_commit is not None:
+            self.before_commit()
+        if self.conflicts_to_inject:
+            self.conflicts_to_inject -= 1
+            raise CheckoutCollided({"code": TRANSACTION_CONFLICT})
+
+    def _seat_failures(self, membership: Membership | None, user_id: str, contract_id: int) -> dict[str, str]:
+        if membership is None:
+            return {} if (contract_id, user_id) in self.members else {"member": CONDITION_FAILED}
+        failed = {}
+        cap = self.caps[contract_id]
+        if cap is not None and self.taken[contract_id] >= cap:
+            failed["seat"] = CONDITION_FAILED
+        if (contract_id, user_id) in self.members:
+            failed["membership"] = CONDITION_FAILED
+        return failed
+
+    def commit_checkout(self, plan: CheckoutPlan) -> None:
+        self._start_commit()
+        stored = self.codes[plan.code.code]
+        failed = self._seat_failures(plan.attach, plan.user_id, plan.contract.id)
+        usable = stored.status == "available" and stored.kind == plan.code.kind
+        if not usable or (stored.kind == "one_time" and stored.claimed_by not in (None, plan.user_id)):
+            failed["code"] = CONDITION_FAILED
+        if (plan.user_id, plan.product.run_id) in self.enrollments:
+            failed["enrollment"] = CONDITION_FAILED
+        if plan.idempotency_key is not None and (plan.user_id, plan.idempotency_key) in self.results:
+            failed["result"] = CONDITION_FAILED
+        if failed:
+            raise CheckoutCollided(failed)
+        stored.redemptions += 1
+        if stored.kind == "one_time":
+            stored.status, stored.redeemed_by = "redeemed", plan.user_id
+        if plan.attach is not None:
+            self.taken[plan.contract.id] += 1
+            self.members.add((plan.contract.id, plan.user_id))
+        self.enrollments.add((plan.user_id, plan.product.run_id))
+        if plan.idempotency_key is not None:
+            self.results[(plan.user_id, plan.idempotency_key)] = StoredResult(plan.request_hash, plan.receipt)
+
+    def commit_attach(self, plan: AttachPlan) -> None:
+        self._start_commit()
+        stored = self.codes[plan.code.code]
+        failed = self._seat_failures(plan.membership, plan.user_id, plan.code.contract_id)
+        if stored.status != "available" or stored.claimed_by not in (None, plan.user_id):
+            failed["code"] = CONDITION_FAILED
+        if failed:
+            raise CheckoutCollided(failed)
+        if stored.kind == "one_time":
+            stored.claimed_by = plan.user_id
+        self.taken[plan.code.contract_id] += 1
+        self.members.add((plan.code.contract_id, plan.user_id))
+
+
+# --- SSO ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeSsoStore:
+    """The SSO store over dictionaries (:class:`b2b.services.sso.SsoStore`). Thread-safe: the
+    service runs a login's calls concurrently."""
+
+    organizations: dict[str, Organization] = field(default_factory=dict)  # by SSO id
+    contracts: dict[int, Contract] = field(default_factory=dict)
+    caps: dict[int, int | None] = field(default_factory=dict)
+    memberships: dict[tuple[int, str], MembershipSource] = field(default_factory=dict)
+    seen: dict[str, frozenset[str]] = field(default_factory=dict)
+    refusals: list[tuple[int, str, str]] = field(default_factory=list)
+    handed_off: list[SsoAttachRequest] = field(default_factory=list)
+    attach_calls: int = 0
+    markers_written_with_attach: int = 0
+    # A test makes a call slow or failing here (by method name).
+    delays: dict[str, float] = field(default_factory=dict)
+    failures: dict[str, Exception] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_contract(self, contract: Contract) -> None:
+        self.contracts[contract.id] = contract
+        self.caps[contract.id] = contract.max_learners
+
+    def _enter(self, name: str) -> None:
+        if name in self.failures:
+            raise self.failures[name]
+        if name in self.delays:
+            threading.Event().wait(self.delays[name])
+
+    def read_login_state(self, user_id: str, organization_ids: Iterable[str]) -> LoginState:
+        self._enter("read_login_state")
+        named = set(organization_ids)
+        return LoginState(
+            organizations={o: org for o, org in self.organizations.items() if o in named},
+            previously_seen=self.seen.get(user_id),
+        )
+
+    def organization_by_sso_id(self, sso_organization_id: str) -> Organization:
+        if sso_organization_id not in self.organizations:
+            raise NotFound(f"organization with SSO id {sso_organization_id!r} not found")
+        return self.organizations[sso_organization_id]
+
+    def contracts_page(self, organization_id: int, limit: int, cursor: str | None) -> Page[Contract]:
+        self._enter("contracts_page")
+        mine = sorted(
+            (c for c in self.contracts.values() if c.organization_id == organization_id), key=lambda c: c.id
+        )
+        start = int(cursor or 0)
+        rest = mine[start + limit :]
+        return Page(mine[start : start + limit], str(start + limit) if rest else None)
+
+    def contracts_joined(self, user_id: str, contract_ids: list[int]) -> set[int]:
+        return {c for c in contract_ids if (c, user_id) in self.memberships}
+
+    def attach_with_marker(self, membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
+        self._enter("attach_with_marker")
+        with self.lock:
+            self.attach_calls += 1
+            key = (membership.contract_id, membership.user_id)
+            if key in self.memberships:
+                return "already_attached"
+            cap = self.caps[membership.contract_id]
+            taken = sum(1 for c, _ in self.memberships if c == membership.contract_id)
+            if cap is not None and taken >= cap:
+                raise Conflict(f"contract {membership.contract_id} has no seat left", code="contract_full")
+            self.memberships[key] = membership.source
+            if marker is not None:
+                self.seen[marker.user_id] = marker.organization_ids
+                self.markers_written_with_attach += 1
+            return "attached"
+
+    def detach(self, contract_id: int, user_id: str, sources: frozenset[MembershipSource]) -> bool:
+        with self.lock:
+            if self.memberships.get((contract_id, user_id)) in sources:
+                del self.memberships[(contract_id, user_id)]
+                return True
+            return False
+
+    def record_refusal(self, contract_id: int, user_id: str, reason: str, now: datetime) -> None:
+        with self.lock:
+            self.refusals.append((contract_id, user_id, reason))
+
+    def save_seen(self, user_id: str, organization_ids: Iterable[str], now: datetime) -> None:
+        self.seen[user_id] = frozenset(organization_ids)
+
+    def swap_seen(
+        self, user_id: str, organization_ids: Iterable[str], now: datetime
+    ) -> frozenset[str] | Unchanged | None:
+        named = frozenset(organization_ids)
+        if self.seen.get(user_id) == named:
+            return Unchanged()
+        before = self.seen.get(user_id)
+        self.seen[user_id] = named
+        return before
+
+    def forget_seen(self, user_id: str) -> None:
+        self.seen.pop(user_id, None)
+
+    def hand_off(self, request: SsoAttachRequest) -> None:
+        with self.lock:
+            self.handed_off.append(request)

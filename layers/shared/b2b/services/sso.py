@@ -95,11 +95,18 @@ def _contracts_of(organization_id: int) -> list[Contract]:
             return contracts
 
 
-def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
-    """Detach from the organization's auto contracts the memberships SSO made; codes and admins stay."""
+def _leave_organization(
+    user_id: str, sso_organization_id: str, staying: frozenset[int] = frozenset()
+) -> list[int]:
+    """Detach from the organization's auto contracts the memberships SSO made; codes and admins stay.
+
+    ``staying``: organizations still named (by another of their identifiers), which are kept.
+    """
     try:
         organization = get_organization_by_sso_id(sso_organization_id)
     except NotFound:
+        return []
+    if organization.id in staying:
         return []
     detached = []
     for contract in _contracts_of(organization.id):
@@ -154,12 +161,14 @@ def sync_memberships(
     seen_before = (state.previously_seen or frozenset()) | frozenset(previously_seen or ())
     outcome.unknown_organizations = sorted(named - state.organizations.keys())
 
+    # One organization may be named by several identifiers (its id, a Keycloak alias): by org id.
+    organizations = list({o.id: o for o in state.organizations.values()}.values())
     left = sorted(seen_before - named)
     if left:
-        detached = _run(deadline, [partial(_leave_organization, user_id, o) for o in left])
+        staying = frozenset(o.id for o in organizations)
+        detached = _run(deadline, [partial(_leave_organization, user_id, o, staying) for o in left])
         outcome.detached = [c for batch in detached for c in batch]
 
-    organizations = list(state.organizations.values())
     listed = _run(deadline, [partial(_contracts_of, o.id) for o in organizations])
     eligible = [c for batch in listed for c in batch if ineligibility(c, now) is None]
 
@@ -307,19 +316,34 @@ def sync_claims(user_id: str, organization_ids: Iterable[str]) -> None:
 
 
 def organization_ids_from_claim(value: Any) -> list[str] | None:
-    """SSO organization ids in a Keycloak ``organization`` claim (``{"<alias>": {"id": "<uuid>"}}``,
-    possibly as JSON text as API Gateway passes it). None when the claim is absent or unreadable."""
+    """SSO organization identifiers in a Keycloak ``organization`` claim, possibly as JSON text as
+    API Gateway passes it. None when the claim is absent or unreadable.
+
+    Keycloak 26's organization membership mapper emits a list of aliases (``["acme"]``) by default
+    and, with "Add organization id", a map ``{"acme": {"id": "<uuid>"}}``: the list names aliases,
+    the map names ids (an organization resolves by either: see ``Organization.sso_aliases``).
+    """
     if value is None:
         return None
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            return None
+            text = value.strip()
+            if text.startswith("[") and text.endswith("]"):
+                value = text[1:-1].split()  # the JWT authorizer flattens a list to "[a b]"
+            elif text and not text.startswith("{"):
+                value = [text]  # a single alias as plain text
+            else:
+                return None
+    if isinstance(value, list):
+        return sorted({a for a in value if isinstance(a, str) and a})
     if not isinstance(value, dict):
         return None
     ids = []
-    for attributes in value.values():
+    for alias, attributes in value.items():
         if isinstance(attributes, dict) and isinstance(attributes.get("id"), str) and attributes["id"]:
             ids.append(attributes["id"])
+        elif alias:
+            ids.append(alias)  # a map entry without an id: the alias is all there is
     return sorted(set(ids))

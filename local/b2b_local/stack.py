@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from b2b_local import moto_isolation
+from b2b_local.fake_keycloak import FakeKeycloak, start_fake_keycloak
 from b2b_local.invoker import Invoker
 from b2b_local.poller import QueuePoller
 from b2b_local.resources import LocalResources, create_resources, function_environment
@@ -47,6 +49,9 @@ class LocalStack:
         self.poller: QueuePoller | None = None
         self.resources: LocalResources | None = None
         self.environment: dict[str, str] = {}
+        # A fake Keycloak (token and organization endpoints) unless the template points elsewhere.
+        self.keycloak: FakeKeycloak | None = None
+        self._keycloak_server: ThreadingHTTPServer | None = None
 
     @property
     def moto_url(self) -> str:
@@ -63,6 +68,14 @@ class LocalStack:
             self._moto.start()
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
         self.environment = function_environment(self.template, self.resources)
+        if not self.environment.get("KEYCLOAK_URL"):
+            self.keycloak, self._keycloak_server = start_fake_keycloak(HOST)
+            self.environment |= {
+                "KEYCLOAK_URL": self.keycloak.url,
+                "KEYCLOAK_REALM": self.keycloak.realm,
+                "KEYCLOAK_CLIENT_ID": self.keycloak.client_id,
+                "KEYCLOAK_CLIENT_SECRET": self.keycloak.client_secret,
+            }
         code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
         self._invoker = Invoker(code_paths, self.environment, self.workers)
         gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
@@ -86,6 +99,9 @@ class LocalStack:
             self._http.shutdown()
         if self._invoker:
             self._invoker.shutdown()
+        if self._keycloak_server:
+            self._keycloak_server.shutdown()
+            self._keycloak_server.server_close()
         if self._moto:
             self._moto.stop()
 

@@ -59,9 +59,15 @@ def test_which_contracts_sso_joins(changes, expected):
         ('{"acme":{"id":"u-1"},"beta":{"id":"u-2"}}', ["u-1", "u-2"]),
         ({"acme": {"id": "u-1"}}, ["u-1"]),
         ("{}", []),
-        ('{"acme":{}}', []),
+        ('{"acme":{}}', ["acme"]),  # a map entry without an id: the alias
         ("not json", None),
-        ("[acme]", None),
+        # Keycloak 26's default mapper: a list of aliases (flattened to "[a b]" by the JWT authorizer)
+        ("[acme]", ["acme"]),
+        ("[acme globex]", ["acme", "globex"]),
+        (["globex", "acme", "acme"], ["acme", "globex"]),
+        ('["acme"]', ["acme"]),
+        ("acme", ["acme"]),
+        ("[]", []),
     ],
 )
 def test_organization_claim_parsing(claim, expected):

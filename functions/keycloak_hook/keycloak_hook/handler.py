@@ -101,9 +101,16 @@ def keycloak_event(
     kind = keycloak_events.event_kind(event.type)
     if kind == "other":
         return _ignored("not_a_login_or_membership_event", event)
-    user_id = event.subject if kind == "login" else keycloak_events.member_of_path(event.resource_path)
-    if not user_id:
-        return _ignored("no_user_in_event", event)
+    if kind == "login":
+        user_id = event.subject
+        if not user_id:
+            raise InvalidInput.for_field("authDetails.userId", "a login event names its user")
+    else:
+        # Keycloak names the member in the path of a removal only; an addition shows on the
+        # member's next login.
+        user_id = keycloak_events.member_of_path(event.resource_path)
+        if not user_id:
+            return _ignored("no_user_in_event", event)
     organization_ids: list[str] | None = None
     if isinstance(event.organization, dict):
         organization_ids = sorted({ref.id for ref in event.organization.values()})

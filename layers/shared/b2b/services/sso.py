@@ -10,6 +10,7 @@ webhook. Attaching is idempotent, so finishing a login twice is harmless.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -315,6 +316,9 @@ def sync_claims(user_id: str, organization_ids: Iterable[str]) -> None:
     _recent[user_id] = print_
 
 
+_ALIAS = re.compile(r"[A-Za-z0-9._-]+")
+
+
 def organization_ids_from_claim(value: Any) -> list[str] | None:
     """SSO organization identifiers in a Keycloak ``organization`` claim, possibly as JSON text as
     API Gateway passes it. None when the claim is absent or unreadable.
@@ -332,7 +336,7 @@ def organization_ids_from_claim(value: Any) -> list[str] | None:
             text = value.strip()
             if text.startswith("[") and text.endswith("]"):
                 value = text[1:-1].split()  # the JWT authorizer flattens a list to "[a b]"
-            elif text and not text.startswith("{"):
+            elif _ALIAS.fullmatch(text):
                 value = [text]  # a single alias as plain text
             else:
                 return None

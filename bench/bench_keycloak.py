@@ -59,7 +59,7 @@ def _event(body: str, signature: str) -> dict[str, Any]:
     }
 
 
-def run() -> list[Row]:  # noqa: PLR0914 - one scenario after another
+def run() -> list[Row]:
     start_environment()
     from b2b_local.fake_keycloak import fake_keycloak
 

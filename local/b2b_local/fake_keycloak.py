@@ -5,6 +5,9 @@ documents them, for the tests and the local stack.
   and secret in the form or as HTTP Basic) → a bearer token that expires after ``token_lifetime``;
 - ``GET /admin/realms/{realm}/organizations/members/{userId}/organizations`` → the user's
   organizations (brief representation), 404 for an unknown user, 401 without a valid token;
+- ``POST /admin/realms/{realm}/organizations`` (``{"name", "alias"}``) and
+  ``POST /admin/realms/{realm}/users`` (``{"username"}``; the fake also takes an ``id``) create what they
+  create, answering 201 with the new id in ``Location``;
 - ``POST /admin/realms/{realm}/organizations/{orgId}/members`` (body: the user id) and
   ``DELETE /admin/realms/{realm}/organizations/{orgId}/members/{userId}`` change memberships, so
   ``make run`` can be tried with curl.
@@ -39,6 +42,7 @@ _TOKEN = re.compile(r"^/realms/(?P<realm>[^/]+)/protocol/openid-connect/token$")
 _MEMBER_ORGS = re.compile(
     r"^/admin/realms/(?P<realm>[^/]+)/organizations/members/(?P<user>[^/]+)/organizations$"
 )
+_COLLECTION = re.compile(r"^/admin/realms/(?P<realm>[^/]+)/(?P<what>organizations|users)$")
 _MEMBERS = re.compile(
     r"^/admin/realms/(?P<realm>[^/]+)/organizations/(?P<org>[^/]+)/members(?:/(?P<user>[^/]+))?$"
 )
@@ -99,10 +103,12 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *_: object) -> None:
             pass
 
-        def _reply(self, status: int, body: object | None = None) -> None:
+        def _reply(self, status: int, body: object | None = None, location: str | None = None) -> None:
             data = b"" if body is None else json.dumps(body).encode()
             try:
                 self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
                 if body is not None:
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -170,6 +176,9 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
             if match := _TOKEN.match(path):
                 self._token(match["realm"])
                 return
+            if (created := _COLLECTION.match(path)) and created["realm"] == fake.realm:
+                self._create(created["what"], path)
+                return
             match = _MEMBERS.match(path)
             if not match or match["user"] or match["realm"] != fake.realm:
                 self._reply(404, {"error": "Not Found"})
@@ -186,6 +195,27 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
             else:
                 fake.add_member(match["org"], user)
                 self._reply(201)
+
+        def _create(self, what: str, path: str) -> None:
+            if not self._admin_gate():
+                return
+            try:
+                body = json.loads(self._body() or "{}")
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                self._reply(400, {"errorMessage": "invalid representation"})
+                return
+            if what == "organizations":
+                alias = str(body.get("alias") or body.get("name") or "")
+                if not alias or any(o["alias"] == alias for o in fake.organizations.values()):
+                    self._reply(409 if alias else 400, {"errorMessage": "alias missing or already used"})
+                    return
+                new_id = fake.add_organization(alias)
+            else:
+                new_id = str(body.get("id") or uuid.uuid4())
+                fake.add_user(new_id)
+            self._reply(201, location=f"{fake.url}{path}/{new_id}")
 
         def do_DELETE(self) -> None:
             match = _MEMBERS.match(urlsplit(self.path).path)

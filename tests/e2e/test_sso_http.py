@@ -93,12 +93,34 @@ def _deliver_stock(http, body: str, secret: str = LOCAL_WEBHOOK_SECRET):
     )
 
 
+def _keycloak_admin(keycloak) -> dict[str, str]:
+    """A bearer header from the fake's token endpoint (client-credentials grant)."""
+    token = httpx.post(
+        f"{keycloak.url}/realms/{keycloak.realm}/protocol/openid-connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": keycloak.client_id,
+            "client_secret": keycloak.client_secret,
+        },
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def test_stock_keycloak_webhook_looks_up_memberships_attaches_and_detaches(stack, admin_http, http, unique):
     keycloak = stack.keycloak
     assert keycloak is not None, "the local stack runs a fake Keycloak"
-    # Given an organization in Keycloak, registered here by its Keycloak id and alias
+    # Given an organization and a user created through Keycloak's admin REST API
+    admin = _keycloak_admin(keycloak)
+    base = f"{keycloak.url}/admin/realms/{keycloak.realm}"
     alias = f"e2e-{unique.lower()}"
-    kc_org = keycloak.add_organization(alias)
+    created = httpx.post(
+        f"{base}/organizations", json={"name": f"E2E {unique}", "alias": alias}, headers=admin
+    )
+    assert created.status_code == 201
+    kc_org = created.headers["Location"].rsplit("/", 1)[-1]
+    user = f"kc-e2e-{unique}"
+    assert httpx.post(f"{base}/users", json={"id": user, "username": user}, headers=admin).status_code == 201
+    # And the organization registered here by its Keycloak id and alias
     org = admin_http.post(
         "/v1/organizations",
         json={"name": f"E2E KC {unique}", "sso_organization_id": kc_org, "sso_aliases": [alias]},
@@ -108,23 +130,8 @@ def test_stock_keycloak_webhook_looks_up_memberships_attaches_and_detaches(stack
     auto = admin_http.post(
         "/v1/contracts", json={"organization_id": org.json()["id"], "name": "Auto", "membership_type": "auto"}
     ).json()
-    # And a Keycloak user who is a member (added through the admin REST API, as an admin would)
-    user = f"kc-e2e-{unique}"
-    keycloak.add_user(user)
-    token = httpx.post(
-        f"{keycloak.url}/realms/{keycloak.realm}/protocol/openid-connect/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": keycloak.client_id,
-            "client_secret": keycloak.client_secret,
-        },
-    ).json()["access_token"]
-    admin = {"Authorization": f"Bearer {token}"}
-    added = httpx.post(
-        f"{keycloak.url}/admin/realms/{keycloak.realm}/organizations/{kc_org}/members",
-        content=user,
-        headers=admin,
-    )
+    # And the user made a member, as a Keycloak admin would
+    added = httpx.post(f"{base}/organizations/{kc_org}/members", content=user, headers=admin)
     assert added.status_code == 201
 
     # When the user signs in and the extension posts access.LOGIN
@@ -141,9 +148,7 @@ def test_stock_keycloak_webhook_looks_up_memberships_attaches_and_detaches(stack
     assert forged.status_code == 401
 
     # When an admin removes the user from the organization in Keycloak and Keycloak reports it
-    removed = httpx.delete(
-        f"{keycloak.url}/admin/realms/{keycloak.realm}/organizations/{kc_org}/members/{user}", headers=admin
-    )
+    removed = httpx.delete(f"{base}/organizations/{kc_org}/members/{user}", headers=admin)
     assert removed.status_code == 204
     leave = _deliver_stock(http, membership_removed_event(kc_org, user))
 

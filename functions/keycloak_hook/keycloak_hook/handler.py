@@ -78,7 +78,20 @@ def _ignored(reason: str, event: KeycloakEvent) -> Response[KeycloakHookOut]:
     return Response(202, content_types.APPLICATION_JSON, KeycloakHookOut(status="ignored", reason=reason))
 
 
-@app.post("/v1/hooks/keycloak", tags=["hooks"])
+@app.post(
+    "/v1/hooks/keycloak",
+    tags=["hooks"],
+    responses={
+        200: {
+            "description": "processed, or a duplicate of an event already taken in",
+            "content": {"application/json": {"model": KeycloakHookOut}},
+        },
+        202: {
+            "description": "queued (finished by the SSO attach queue), or ignored with a reason",
+            "content": {"application/json": {"model": KeycloakHookOut}},
+        },
+    },
+)
 def keycloak_event(
     x_keycloak_signature: Annotated[
         str | None,

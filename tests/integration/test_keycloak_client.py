@@ -125,3 +125,23 @@ def test_a_delivery_while_another_holds_the_event_is_503_so_the_extension_retrie
         assert response.status == 503
         assert response.body["error"]["code"] == "in_progress"
         assert fake.lookup_calls == 0
+
+
+def test_a_rotated_client_secret_is_picked_up_after_a_refusal(unique):
+    from b2b.services import keycloak_events
+    from b2b.settings import get_settings
+
+    with keycloak_settings() as fake:
+        fake.add_user(f"rot-{unique}")
+        assert keycloak_events.lookup_organizations(f"rot-{unique}", None) == []
+        # When Keycloak's client secret is regenerated and the store gets the new value
+        fake.client_secret = "regenerated"
+        fake.tokens.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("KEYCLOAK_CLIENT_SECRET", "regenerated")
+            get_settings.cache_clear()
+            # Then the first lookup is refused (the client still holds the old secret) ...
+            with pytest.raises(KeycloakUnavailable):
+                keycloak_events.lookup_organizations(f"rot-{unique}", None)
+            # ... and the next one reads the secret again and succeeds
+            assert keycloak_events.lookup_organizations(f"rot-{unique}", None) == []

@@ -33,6 +33,10 @@ class KeycloakUnavailable(Exception):
     """Keycloak could not answer (timeout, connection refused, 5xx, refused credentials)."""
 
 
+class CredentialsRefused(KeycloakUnavailable):
+    """The token endpoint refused the client's credentials (e.g. the secret was rotated)."""
+
+
 @dataclass(frozen=True)
 class KeycloakOrganization:
     """An organization as the admin API lists it (brief representation)."""
@@ -120,6 +124,8 @@ class KeycloakClient:
                     "client_secret": self._config.client_secret,
                 },
             )
+            if response.status_code in {400, 401}:
+                raise CredentialsRefused(f"token request refused ({response.status_code})")
             if response.status_code != 200:
                 raise KeycloakUnavailable(f"token request refused ({response.status_code})")
             try:

@@ -19,7 +19,13 @@ from b2b import queues
 from b2b.db import webhook_events
 from b2b.domain.errors import Unavailable
 from b2b.domain.model import utcnow
-from b2b.keycloak import KeycloakClient, KeycloakConfig, KeycloakOrganization, KeycloakUnavailable
+from b2b.keycloak import (
+    CredentialsRefused,
+    KeycloakClient,
+    KeycloakConfig,
+    KeycloakOrganization,
+    KeycloakUnavailable,
+)
 from b2b.observability import logger, metrics
 from b2b.secrets import SecretUnavailable
 from b2b.services import sso
@@ -92,7 +98,12 @@ def lookup_organizations(user_id: str, deadline: float | None) -> list[KeycloakO
         raise KeycloakUnavailable(str(exc)) from exc
     if client is None:
         raise KeycloakUnavailable("Keycloak lookups are not configured (KEYCLOAK_URL, KEYCLOAK_CLIENT_ID)")
-    return client.organizations_of(user_id, deadline)
+    try:
+        return client.organizations_of(user_id, deadline)
+    except CredentialsRefused:
+        # A rotated client secret: the next lookup builds a client with the secret read anew.
+        _client.cache_clear()
+        raise
 
 
 def handle_event(

@@ -198,7 +198,7 @@ def _run(
     )
     return EventOutcome(
         "processed" if login.complete else "queued",
-        None if login.complete else "out_of_time",
+        None if login.complete else "unfinished",  # out of time or DynamoDB failing: the queue finishes it
         login=login,
         unknown_organizations=unknown,
     )

@@ -33,6 +33,7 @@ def webhook(body: str, signature: str | None):
 
 def login_event(user: str, sso_id: str) -> str:
     event = json.loads((EVENTS / "keycloak_login_event.json").read_text())
+    event["id"] = f"evt-{user}"  # one event per user: deliveries are deduplicated by id
     event["userId"] = user
     event["organization"] = {"university": {"id": sso_id}}
     return json.dumps(event)

@@ -69,9 +69,11 @@ def cognito_event(trigger: str, sub: str, sso_org_id: str | None) -> dict[str, A
     return event
 
 
-def run_sso_worker(resources: Any, rounds: int = 5) -> int:
+def run_sso_worker(resources: Any, rounds: int = 5, max_batches: int | None = None) -> int:
     """Feed every message on the SSO attach queue to the worker, like the SQS event source; returns
-    the number of messages processed successfully (failed ones go back on the queue)."""
+    the number of messages processed successfully (failed ones go back on the queue). Stops after
+    ``max_batches`` batches when given (each failed pass counts toward the queue's redrive limit)."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
     from sso_trigger import worker
 
     url = resources.queue_urls["SsoAttachQueue"]
@@ -79,17 +81,23 @@ def run_sso_worker(resources: Any, rounds: int = 5) -> int:
     sqs = boto3.client("sqs", endpoint_url=resources.endpoint_url, region_name="us-east-1")
     done = 0
     empty = 0
-    while empty < rounds:
+    batches = 0
+    while empty < rounds and (max_batches is None or batches < max_batches):
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
             "Messages", []
         )
         if not messages:
             empty += 1
             continue
-        result = worker.lambda_handler(
-            sqs_event([dict(m) for m in messages], arn, "us-east-1"), generate_context()
-        )
-        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        batches += 1
+        try:
+            result = worker.lambda_handler(
+                sqs_event([dict(m) for m in messages], arn, "us-east-1"), generate_context()
+            )
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except BatchProcessingError:
+            # Every record failed: Lambda sees a failed invocation and the whole batch comes back.
+            failed = {m["MessageId"] for m in messages}
         for message in messages:
             if message["MessageId"] in failed:
                 sqs.change_message_visibility(

@@ -23,6 +23,7 @@ B2B local stack is up.
   Docs       {stack.api_url}/v1/docs
   moto       {stack.moto_url}  (DynamoDB + SQS)
   Queues     {", ".join(sorted((stack.resources.queue_urls if stack.resources else {}).keys()))}
+  Keycloak   {stack.keycloak.url + " (fake: realm " + stack.keycloak.realm + ")" if stack.keycloak else "as configured"}
 
 Admin token (12 h):   make token ARGS=--admin
   curl -H "Authorization: Bearer {admin}" {stack.api_url}/v1/organizations

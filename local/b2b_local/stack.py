@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from b2b_local import moto_isolation
+from b2b_local.fake_keycloak import FakeKeycloak, start_fake_keycloak
 from b2b_local.invoker import FunctionRuntime, Invoker
 from b2b_local.poller import QueuePoller
 from b2b_local.resources import (
@@ -55,6 +57,9 @@ class LocalStack:
         self.resources: LocalResources | None = None
         # Each function's environment, exactly as template.yaml gives it (plus local endpoints).
         self.environments: dict[str, dict[str, str]] = {}
+        # A fake Keycloak (token and organization endpoints) unless the template points elsewhere.
+        self.keycloak: FakeKeycloak | None = None
+        self._keycloak_server: ThreadingHTTPServer | None = None
 
     @property
     def moto_url(self) -> str:
@@ -75,6 +80,7 @@ class LocalStack:
             name: function_environment(self.template, self.resources, name)
             for name in self.template.functions
         }
+        self._start_fake_keycloak()
         self._invoker = Invoker(
             {
                 name: FunctionRuntime([str(spec.code_uri)], self.environments[name])
@@ -97,6 +103,21 @@ class LocalStack:
         self.poller.start()
         return self
 
+    def _start_fake_keycloak(self) -> None:
+        """A fake Keycloak (token and organization endpoints) for the functions that talk to one,
+        unless the template already names a Keycloak for them."""
+        wants = [env for env in self.environments.values() if "KEYCLOAK_URL" in env]
+        if not wants or any(env["KEYCLOAK_URL"] for env in wants):
+            return
+        self.keycloak, self._keycloak_server = start_fake_keycloak(HOST)
+        for env in wants:
+            env |= {
+                "KEYCLOAK_URL": self.keycloak.url,
+                "KEYCLOAK_REALM": self.keycloak.realm,
+                "KEYCLOAK_CLIENT_ID": self.keycloak.client_id,
+                "KEYCLOAK_CLIENT_SECRET": self.keycloak.client_secret,
+            }
+
     def stop(self) -> None:
         if self.poller:
             self.poller.stop()
@@ -104,6 +125,9 @@ class LocalStack:
             self._http.shutdown()
         if self._invoker:
             self._invoker.shutdown()
+        if self._keycloak_server:
+            self._keycloak_server.shutdown()
+            self._keycloak_server.server_close()
         if self._moto:
             self._moto.stop()
 

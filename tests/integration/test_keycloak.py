@@ -9,6 +9,7 @@ import pytest
 from b2b.db import contracts as contract_repo
 from b2b.db import memberships
 from b2b.domain.model import MembershipType, utcnow
+from b2b.services import organizations
 from b2b.settings import LOCAL_WEBHOOK_SECRET
 from keycloak_hook import handler as hook
 from keycloak_hook.signature import sign
@@ -32,6 +33,7 @@ def webhook(body: str, signature: str | None):
 
 def login_event(user: str, sso_id: str) -> str:
     event = json.loads((EVENTS / "keycloak_login_event.json").read_text())
+    event["id"] = f"evt-{user}"  # one event per user: deliveries are deduplicated by id
     event["userId"] = user
     event["organization"] = {"university": {"id": sso_id}}
     return json.dumps(event)
@@ -153,3 +155,50 @@ def test_token_without_the_claim_changes_nothing(unique, ddb_requests):
     response = me(f"plain-{unique}", None)
     assert response.status == 200
     assert ddb_requests.calls == ["Query"]
+
+
+@pytest.mark.parametrize("shape", ["aliases_list", "aliases_flattened", "map_with_id"])
+def test_both_organization_claim_shapes_attach(unique, shape):
+    # Given an organization registered with its Keycloak id and alias
+    alias = f"acme-{unique.lower()}"
+    org = organizations.register_organization(
+        name=f"Claim Org {unique}", sso_organization_id=f"kc-{unique}", sso_aliases=(alias,)
+    )
+    auto = contract(org, "Auto")
+    user = f"shape-{shape}-{unique}"
+    # And a token from Keycloak 26's organization membership mapper, in one of its shapes
+    claims = learner_claims(user)
+    if shape == "aliases_list":  # default mapper: a list of aliases, as JSON
+        claims["organization"] = json.dumps([alias])
+    elif shape == "aliases_flattened":  # the same list as the HTTP API's JWT authorizer passes it
+        claims["organization"] = f"[{alias}]"
+    else:  # "Add organization id" on: alias → {"id": ...}
+        claims["organization"] = json.dumps({alias: {"id": f"kc-{unique}"}})
+
+    # When the learner calls the API
+    response = call(learner.lambda_handler, generate_api_gw_event("GET", "/v1/me/contracts", claims=claims))
+
+    # Then they are in the organization's auto contract
+    assert response.status == 200, response.body
+    assert [c["contract_id"] for c in response.body["items"]] == [auto.id]
+    assert contracts_of(user) == {auto.id}
+
+
+def test_switching_claim_shape_keeps_the_seat(unique):
+    # Given a learner attached through the map shape (organization id)
+    alias = f"switch-{unique.lower()}"
+    org = organizations.register_organization(
+        name=f"Switch Org {unique}", sso_organization_id=f"kc-{unique}", sso_aliases=(alias,)
+    )
+    auto = contract(org, "Auto")
+    user = f"switch-{unique}"
+    me(user, {alias: {"id": f"kc-{unique}"}})
+    assert contracts_of(user) == {auto.id}
+
+    # When the realm's mapper is switched to the default list of aliases
+    claims = learner_claims(user) | {"organization": json.dumps([alias])}
+    call(learner.lambda_handler, generate_api_gw_event("GET", "/v1/me/contracts", claims=claims))
+
+    # Then the same organization is recognised: the learner keeps their seat (no detach, no churn)
+    assert contracts_of(user) == {auto.id}
+    assert contract_repo.get_seats_taken(auto.id) == 1

@@ -59,9 +59,15 @@ def test_which_contracts_sso_joins(changes, expected):
         ('{"acme":{"id":"u-1"},"beta":{"id":"u-2"}}', ["u-1", "u-2"]),
         ({"acme": {"id": "u-1"}}, ["u-1"]),
         ("{}", []),
-        ('{"acme":{}}', []),
+        ('{"acme":{}}', ["acme"]),  # a map entry without an id: the alias
         ("not json", None),
-        ("[acme]", None),
+        # Keycloak 26's default mapper: a list of aliases (flattened to "[a b]" by the JWT authorizer)
+        ("[acme]", ["acme"]),
+        ("[acme globex]", ["acme", "globex"]),
+        (["globex", "acme", "acme"], ["acme", "globex"]),
+        ('["acme"]', ["acme"]),
+        ("acme", ["acme"]),
+        ("[]", []),
     ],
 )
 def test_organization_claim_parsing(claim, expected):
@@ -145,3 +151,46 @@ def test_sample_webhook_request_is_signed_with_the_local_secret():
     sent_at = int(header.split(",")[0].removeprefix("t="))
     assert is_valid(LOCAL_WEBHOOK_SECRET, header, event["body"], sent_at + 10, 300)
     assert not is_valid(LOCAL_WEBHOOK_SECRET, header, event["body"], sent_at + 301, 300)
+
+
+def test_keycloak_events_signature_is_the_hex_hmac_of_the_raw_body():
+    from keycloak_hook.signature import is_valid_keycloak, sign_keycloak
+
+    # The well-known HMAC-SHA256 test vector, as the extension's calculateHmacSha writes it (lower-case hex)
+    body = "The quick brown fox jumps over the lazy dog"
+    expected = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+    assert sign_keycloak("key", body) == expected
+    assert is_valid_keycloak("key", expected, body)
+    assert is_valid_keycloak("key", expected.upper(), body)
+    assert not is_valid_keycloak("key", expected, body + " ")
+    assert not is_valid_keycloak("other", expected, body)
+    assert not is_valid_keycloak(None, expected, body)
+    assert not is_valid_keycloak("key", "", body)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind"),
+    [
+        ("access.LOGIN", "login"),
+        ("access.REGISTER", "login"),
+        ("access.IDENTITY_PROVIDER_FIRST_LOGIN", "login"),
+        ("LOGIN", "login"),  # the older format
+        ("admin.ORGANIZATION_MEMBERSHIP-DELETE", "membership"),
+        ("admin.ORGANIZATION_MEMBERSHIP-CREATE", "membership"),
+        ("access.LOGOUT", "other"),
+        ("access.LOGIN_ERROR", "other"),
+        ("admin.USER-CREATE", "other"),
+    ],
+)
+def test_which_keycloak_events_count(event_type, kind):
+    from b2b.services.keycloak_events import event_kind
+
+    assert event_kind(event_type) == kind
+
+
+def test_member_named_by_a_membership_event_path():
+    from b2b.services.keycloak_events import member_of_path
+
+    assert member_of_path("organizations/o-1/members/u-1") == "u-1"
+    assert member_of_path("organizations/o-1/members") is None
+    assert member_of_path(None) is None

@@ -1,5 +1,5 @@
-"""Consumer of the SSO attach queue: finishes logins the trigger handed off (and their default
-enrollments). A failing message is retried, then dead-lettered."""
+"""Consumer of the SSO attach queue: finishes logins the Cognito trigger and the Keycloak webhook
+handed off (Keycloak membership lookups included) and their default enrollments. A failing message is retried, then dead-lettered."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.observability import logger, metrics, tracer
 from b2b.queues import SsoAttachRequest
-from b2b.services import sso
+from b2b.services import keycloak_events, sso
 from b2b.settings import require_settings
 
 # Fails the cold start when a variable this function needs is missing.
@@ -20,7 +20,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def complete_login(record: SQSRecord) -> None:
     request = SsoAttachRequest.model_validate_json(record.body)
-    outcome = sso.complete_request(request)
+    if request.reason == "keycloak_lookup":
+        # A Keycloak login whose memberships the webhook could not look up in time.
+        outcome = keycloak_events.complete_lookup(request)
+    else:
+        outcome = sso.complete_request(request)
     logger.info(
         "SSO login completed from the queue",
         extra={"user_id": request.user_id, "reason": request.reason, "attached": outcome.attached},

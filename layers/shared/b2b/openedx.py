@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import httpx
 
+from b2b import secrets
 from b2b.observability import logger
 from b2b.settings import Settings
 
@@ -55,7 +56,8 @@ class OpenEdxConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenEdxConfig | None:
-        """The configuration in ``settings``, or None when Open edX is not configured."""
+        """The configuration in ``settings``, or None when Open edX is not configured. The client
+        secret comes from the secret store (raises :class:`b2b.secrets.SecretUnavailable`)."""
         if not settings.openedx_configured:
             return None
         assert settings.openedx_studio_url and settings.openedx_lms_url  # noqa: PT018 - narrowed above
@@ -63,7 +65,7 @@ class OpenEdxConfig:
             studio_url=settings.openedx_studio_url.rstrip("/"),
             lms_url=settings.openedx_lms_url.rstrip("/"),
             client_id=settings.openedx_client_id or "",
-            client_secret=settings.openedx_client_secret or "",
+            client_secret=secrets.openedx_client_secret(settings) or "",
             timeout_seconds=settings.openedx_timeout_seconds,
             attempts=settings.openedx_attempts,
         )

@@ -98,7 +98,9 @@ class SsoAttachRequest(BaseModel):
     organization_ids: list[str]
     previously_seen: list[str] | None = None
     realize_contract_ids: list[int] = Field(default_factory=list)
-    reason: Literal["deadline", "error", "default_enrollments"]
+    # keycloak_lookup: the organizations are still to be looked up in Keycloak's admin API
+    # (``organization_ids`` is empty then).
+    reason: Literal["deadline", "error", "default_enrollments", "keycloak_lookup"]
 
 
 def request_sso_attach(request: SsoAttachRequest) -> None:

@@ -83,7 +83,7 @@ class Settings(BaseModel):
             self.openedx_studio_url
             and self.openedx_lms_url
             and self.openedx_client_id
-            and self.openedx_client_secret
+            and (self.openedx_client_secret_id or (self.is_local and self.openedx_client_secret))
         )
 
     @property
@@ -109,10 +109,51 @@ class Settings(BaseModel):
     sso_trigger_budget_ms: int = Field(2000, alias="SSO_TRIGGER_BUDGET_MS", ge=100, le=4500)
     sso_attach_queue_url: str | None = Field(None, alias="SSO_ATTACH_QUEUE_URL")
     sso_attach_concurrency: int = Field(20, alias="SSO_ATTACH_CONCURRENCY", ge=1, le=64)
-    # Keycloak: the token claim holding {"<alias>": {"id": "<uuid>"}}, and the webhook's HMAC secret.
+    # Keycloak: the token claim holding the organizations (["<alias>"] or {"<alias>": {"id": …}}),
+    # and the webhook's HMAC secret.
     keycloak_org_claim: str = Field("organization", alias="KEYCLOAK_ORG_CLAIM")
     keycloak_webhook_secret_value: str | None = Field(None, alias="KEYCLOAK_WEBHOOK_SECRET")
     keycloak_webhook_tolerance_seconds: int = Field(300, alias="KEYCLOAK_WEBHOOK_TOLERANCE_SECONDS", ge=1)
+    # keycloak-events webhooks: an event older than this (by its own "time") is refused; longer than
+    # the extension's retry window (15 minutes by default) so its last retries still get through.
+    keycloak_event_max_age_seconds: int = Field(1200, alias="KEYCLOAK_EVENT_MAX_AGE_SECONDS", ge=60)
+    # Time the webhook may spend before handing the rest of a login to the SSO attach queue.
+    keycloak_hook_budget_ms: int = Field(3000, alias="KEYCLOAK_HOOK_BUDGET_MS", ge=200, le=20_000)
+    # Keycloak admin REST API (organization memberships), through a confidential client's
+    # service account (client-credentials grant). Unset URL: memberships are not looked up.
+    keycloak_url: str | None = Field(None, alias="KEYCLOAK_URL")
+    keycloak_realm: str = Field("master", alias="KEYCLOAK_REALM")
+    keycloak_client_id: str | None = Field(None, alias="KEYCLOAK_CLIENT_ID")
+    keycloak_timeout_seconds: float = Field(1.0, alias="KEYCLOAK_TIMEOUT_SECONDS", gt=0, le=30)
+    keycloak_attempts: int = Field(2, alias="KEYCLOAK_ATTEMPTS", ge=1, le=5)
+
+    # Secrets: where the deployed stages keep them (a Secrets Manager secret name or ARN, or
+    # "ssm:/parameter/name" for an SSM SecureString), read through Powertools Parameters and cached.
+    # The plain variables (KEYCLOAK_WEBHOOK_SECRET, KEYCLOAK_CLIENT_SECRET, OPENEDX_CLIENT_SECRET)
+    # count only on the local stack.
+    keycloak_webhook_secret_id: str | None = Field(None, alias="KEYCLOAK_WEBHOOK_SECRET_ID")
+    keycloak_client_secret_id: str | None = Field(None, alias="KEYCLOAK_CLIENT_SECRET_ID")
+    keycloak_client_secret_value: str | None = Field(None, alias="KEYCLOAK_CLIENT_SECRET")
+    openedx_client_secret_id: str | None = Field(None, alias="OPENEDX_CLIENT_SECRET_ID")
+    secrets_max_age_seconds: int = Field(300, alias="SECRETS_MAX_AGE_SECONDS", ge=0, le=86_400)
+
+    @field_validator(
+        "keycloak_url",
+        "keycloak_client_id",
+        "keycloak_webhook_secret_id",
+        "keycloak_client_secret_id",
+        "keycloak_client_secret_value",
+        "openedx_client_secret_id",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def keycloak_configured(self) -> bool:
+        """True when memberships can be looked up in Keycloak's admin API."""
+        return bool(self.keycloak_url and self.keycloak_client_id)
 
     @property
     def is_local(self) -> bool:
@@ -121,10 +162,11 @@ class Settings(BaseModel):
 
     @property
     def keycloak_webhook_secret(self) -> str | None:
-        """The webhook's signing secret; on the local stack a documented default stands in."""
-        if self.keycloak_webhook_secret_value:
-            return self.keycloak_webhook_secret_value
-        return LOCAL_WEBHOOK_SECRET if self.is_local else None
+        """The webhook's signing secret from the environment: the local stack only (a documented
+        default stands in there); deployed stages read it from the secret store."""
+        if not self.is_local:
+            return None
+        return self.keycloak_webhook_secret_value or LOCAL_WEBHOOK_SECRET
 
 
 LOCAL_WEBHOOK_SECRET = "local-webhook-secret"

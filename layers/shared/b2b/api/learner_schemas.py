@@ -125,22 +125,46 @@ class KeycloakOrganizationRef(Schema):
     id: str = Field(min_length=1, max_length=200)
 
 
-class KeycloakLoginEvent(Schema):
-    """A Keycloak event as the event-listener webhook posts it (fields we do not use are ignored).
+class KeycloakAuthDetails(Schema):
+    """Who an event is about (user events) or who acted (admin events)."""
 
-    ``organization`` has the token claim's shape; ``{}`` says the user is in no organization.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    user_id: str | None = Field(None, alias="userId", max_length=128)
+    realm_id: str | None = Field(None, alias="realmId", max_length=200)
+    client_id: str | None = Field(None, alias="clientId", max_length=200)
+
+
+class KeycloakEvent(Schema):
+    """A Keycloak event as a webhook posts it; fields we do not use are ignored.
+
+    The keycloak-events extension sends ``id``, ``time`` (epoch milliseconds), ``type``
+    (``access.LOGIN``, ``admin.ORGANIZATION_MEMBERSHIP-DELETE``...), ``authDetails.userId`` and, for
+    admin events, ``resourcePath``; no organization. The older signed format sends ``userId`` and
+    ``organization`` (the token claim's map shape; ``{}``: in no organization).
     """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
+    id: str | None = Field(None, min_length=1, max_length=200)
+    time: int | None = Field(None, ge=0, description="epoch milliseconds")
     type: str = Field(min_length=1, max_length=100)
-    user_id: str = Field(alias="userId", min_length=1, max_length=128)
-    organization: dict[str, KeycloakOrganizationRef]
+    user_id: str | None = Field(None, alias="userId", min_length=1, max_length=128)
+    auth_details: KeycloakAuthDetails | None = Field(None, alias="authDetails")
+    organization: dict[str, KeycloakOrganizationRef] | list[str] | None = None
+    resource_path: str | None = Field(None, alias="resourcePath", max_length=1000)
+
+    @property
+    def subject(self) -> str | None:
+        """The user a user event is about (admin events name theirs in ``resourcePath``)."""
+        return self.user_id or (self.auth_details.user_id if self.auth_details else None)
 
 
 class KeycloakHookOut(Schema):
-    status: Literal["processed", "ignored"]
+    status: Literal["processed", "queued", "duplicate", "ignored"]
+    reason: str | None = None
     attached: list[int] = Field(default_factory=list)
     already_attached: list[int] = Field(default_factory=list)
     full: list[int] = Field(default_factory=list)
     detached: list[int] = Field(default_factory=list)
+    unknown_organizations: list[str] = Field(default_factory=list)

@@ -40,6 +40,15 @@ Text = Annotated[str, StringConstraints(max_length=5000)]
 OrgKey = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{1,30}$")]
 OrgKeyPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{0,20}$")]
 SsoId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+SsoAliases = Annotated[
+    tuple[SsoId, ...],
+    AfterValidator(lambda aliases: tuple(dict.fromkeys(aliases))),
+    Field(
+        max_length=10,
+        description="further identifiers an identity provider may send for the organization "
+        "(a Keycloak organization alias, a Cognito or SAML attribute value)",
+    ),
+]
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 Price = Annotated[
     Decimal,
@@ -63,6 +72,7 @@ class OrganizationCreate(StrictBody):
     org_key: OrgKey | None = Field(None, description="derived from the name when omitted")
     org_key_prefix: OrgKeyPrefix = "UAI_"
     sso_organization_id: SsoId | None = None
+    sso_aliases: SsoAliases = ()
     description: Text = ""
 
 
@@ -70,6 +80,7 @@ class OrganizationPatch(StrictBody):
     name: Name | None = None
     org_key_prefix: OrgKeyPrefix | None = None
     sso_organization_id: SsoId | None = None
+    sso_aliases: SsoAliases | None = None
     description: Text | None = None
 
     @field_validator("name", "org_key_prefix")
@@ -81,6 +92,8 @@ class OrganizationPatch(StrictBody):
         values = {name: getattr(self, name) for name in self.model_fields_set}
         if "description" in values and values["description"] is None:
             values["description"] = ""
+        if "sso_aliases" in values and values["sso_aliases"] is None:
+            values["sso_aliases"] = ()
         return values
 
 
@@ -91,6 +104,7 @@ class OrganizationOut(Schema):
     org_key: str
     org_key_prefix: str
     sso_organization_id: str | None
+    sso_aliases: list[str]
     description: str
     created_at: datetime
     updated_at: datetime

@@ -255,3 +255,11 @@ def intention_key_sk(content_key: str) -> str:
 
 def realization_sk(contract_id: int, intention_id: int) -> str:
     return f"{REALIZATION_SK_PREFIX}{padded(contract_id)}#{padded(intention_id)}"
+
+
+# A webhook event taken in, by its sender's event id (deduplication of retried deliveries).
+WEBHOOK_EVENT_SK = "WEBHOOK_EVENT"
+
+
+def webhook_event_pk(source: str, event_id: str) -> str:
+    return f"WEBHOOK_EVENT#{source}#{event_id}"

@@ -25,6 +25,7 @@ class OrganizationItem(TableItem, discriminator="organization"):
     org_key = UnicodeAttribute()
     org_key_prefix = UnicodeAttribute()
     sso_organization_id = UnicodeAttribute(null=True)
+    sso_aliases = ListAttribute(of=UnicodeAttribute, null=True)
     description = UnicodeAttribute(default="")
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -253,6 +254,17 @@ class SsoSeenItem(TableItem, discriminator="sso_seen"):
     organization_ids = ListAttribute(of=UnicodeAttribute, default=list)
     fingerprint = UnicodeAttribute()
     seen_at = UTCDateTimeAttribute()
+
+
+class WebhookEventItem(TableItem, discriminator="webhook_event"):
+    """A webhook event taken in (deduplication by the sender's event id). ``state`` is ``pending``
+    while a delivery works on it (until ``lease_until``), then ``done``; TTL removes it later."""
+
+    source = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    state = UnicodeAttribute()
+    lease_until = NumberAttribute()
+    received_at = UTCDateTimeAttribute()
 
 
 class AttachRefusalItem(TableItem, discriminator="attach_refusal"):

@@ -17,14 +17,19 @@ from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.errors import Conflict, ErrorDetail, NotFound
 from b2b.domain.model import Organization, Page
 
-_UNIQUE_FIELDS = frozenset({"name", "org_key", "sso_organization_id"})
+_UNIQUE_FIELDS = frozenset({"name", "org_key", "sso_organization_id", "sso_aliases"})
 
 
 def _alias_keys(org: Organization) -> list[tuple[str, str]]:
-    """(partition key, field it makes unique) for every alias item of ``org``."""
+    """(partition key, field it makes unique) for every alias item of ``org``.
+
+    Every SSO identifier (the primary one and each of ``sso_aliases``) gets an ``ORG_SSO#`` item,
+    so whichever one an identity provider sends resolves with one GetItem.
+    """
     aliases = [(keys.org_slug_pk(org.slug), "name"), (keys.org_key_pk(org.org_key), "org_key")]
-    if org.sso_organization_id:
-        aliases.append((keys.org_sso_pk(org.sso_organization_id), "sso_organization_id"))
+    for identifier in org.sso_identifiers:
+        field = "sso_organization_id" if identifier == org.sso_organization_id else "sso_aliases"
+        aliases.append((keys.org_sso_pk(identifier), field))
     return aliases
 
 
@@ -38,6 +43,7 @@ def _item(org: Organization, pk: str, *, canonical: bool) -> OrganizationItem:
         org_key=org.org_key,
         org_key_prefix=org.org_key_prefix,
         sso_organization_id=org.sso_organization_id,
+        sso_aliases=list(org.sso_aliases) or None,
         description=org.description,
         created_at=org.created_at,
         updated_at=org.updated_at,
@@ -58,6 +64,7 @@ def to_organization(item: OrganizationItem) -> Organization:
         org_key=item.org_key,
         org_key_prefix=item.org_key_prefix,
         sso_organization_id=item.sso_organization_id,
+        sso_aliases=tuple(str(a) for a in item.sso_aliases or ()),
         description=item.description,
         created_at=item.created_at,
         updated_at=item.updated_at,

@@ -38,15 +38,17 @@ class LoginState:
 
 
 def read_login_state(user_id: str, organization_ids: Iterable[str]) -> LoginState:
-    """One BatchGetItem: every named organization (by SSO id) and the learner's seen marker."""
+    """One BatchGetItem: every named organization (by any of its SSO identifiers) and the learner's
+    seen marker. ``organizations`` is keyed by the identifier named, so an alias resolves too."""
     wanted: set[tuple[str, str]] = {(keys.org_sso_pk(o), keys.ORG_SK) for o in organization_ids}
     wanted.add((keys.user_pk(user_id), keys.SSO_SEEN_SK))
     organizations: dict[str, Organization] = {}
     previously_seen: frozenset[str] | None = None
+    prefix = keys.org_sso_pk("")
     with translate_errors():
         for item in TableItem.batch_get(list(wanted)):
-            if isinstance(item, OrganizationItem) and item.sso_organization_id:
-                organizations[item.sso_organization_id] = _organization(item)
+            if isinstance(item, OrganizationItem) and item.pk.startswith(prefix):
+                organizations[item.pk.removeprefix(prefix)] = _organization(item)
             elif isinstance(item, SsoSeenItem):
                 previously_seen = frozenset(str(o) for o in item.organization_ids or [])
     return LoginState(organizations=organizations, previously_seen=previously_seen)

@@ -44,6 +44,15 @@ class Organization:
     created_at: datetime
     updated_at: datetime
     version: int
+    # Further identifiers an identity provider may name the organization by (a Keycloak alias, a
+    # Cognito or SAML attribute value); each resolves like ``sso_organization_id``.
+    sso_aliases: tuple[str, ...] = ()
+
+    @property
+    def sso_identifiers(self) -> tuple[str, ...]:
+        """Every identifier that names this organization at login."""
+        primary = (self.sso_organization_id,) if self.sso_organization_id else ()
+        return primary + tuple(a for a in self.sso_aliases if a != self.sso_organization_id)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ def register_organization(
     org_key: str | None = None,
     org_key_prefix: str = DEFAULT_ORG_KEY_PREFIX,
     sso_organization_id: str | None = None,
+    sso_aliases: tuple[str, ...] = (),
     description: str = "",
 ) -> Organization:
     """Create an organization; the slug, key and SSO id must be unused (enforced by DynamoDB)."""
@@ -55,6 +56,7 @@ def register_organization(
             org_key=org_key or derive_org_key(name),
             org_key_prefix=org_key_prefix,
             sso_organization_id=sso_organization_id,
+            sso_aliases=tuple(sso_aliases),
             description=description,
             created_at=now,
             updated_at=now,
@@ -77,7 +79,8 @@ def list_organizations(limit: int, cursor: str | None) -> Page[Organization]:
 
 
 def change_organization(org_id: int, changes: dict[str, Any]) -> Organization:
-    """Apply ``changes`` (name, description, org_key_prefix, sso_organization_id) to an organization.
+    """Apply ``changes`` (name, description, org_key_prefix, sso_organization_id,
+    sso_aliases) to an organization.
 
     The slug and the org key stay as created: run keys and URLs already use them.
     """

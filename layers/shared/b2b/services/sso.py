@@ -10,6 +10,7 @@ webhook. Attaching is idempotent, so finishing a login twice is harmless.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -185,11 +186,18 @@ def _contracts_of(organization_id: int) -> list[Contract]:
             return contracts
 
 
-def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
-    """Detach from the organization's auto contracts the memberships SSO made; codes and admins stay."""
+def _leave_organization(
+    user_id: str, sso_organization_id: str, staying: frozenset[int] = frozenset()
+) -> list[int]:
+    """Detach from the organization's auto contracts the memberships SSO made; codes and admins stay.
+
+    ``staying``: organizations still named (by another of their identifiers), which are kept.
+    """
     try:
         organization = store.organization_by_sso_id(sso_organization_id)
     except NotFound:
+        return []
+    if organization.id in staying:
         return []
     detached = []
     for contract in _contracts_of(organization.id):
@@ -243,9 +251,12 @@ def sync_memberships(
     outcome.previously_seen = state.previously_seen
     outcome.unknown_organizations = sorted(named - state.organizations.keys())
     seen_before = (state.previously_seen or frozenset()) | frozenset(previously_seen or ())
-    _leave(user_id, sorted(seen_before - named), deadline, outcome)
+    # One organization may be named by several identifiers (its id, a Keycloak alias): by org id.
+    organizations = list({o.id: o for o in state.organizations.values()}.values())
+    staying = frozenset(o.id for o in organizations)
+    _leave(user_id, sorted(seen_before - named), staying, deadline, outcome)
 
-    eligible = _eligible_contracts(list(state.organizations.values()), deadline, now)
+    eligible = _eligible_contracts(organizations, deadline, now)
     marker = None if state.previously_seen == named else repo.seen_marker(user_id, named, now)
     if marker is None and eligible:
         eligible = _not_joined_yet(user_id, eligible, deadline, outcome)
@@ -260,10 +271,13 @@ def sync_memberships(
     return outcome
 
 
-def _leave(user_id: str, left: list[str], deadline: float | None, outcome: LoginOutcome) -> None:
-    """Detach the learner from the organizations their identity provider no longer names."""
+def _leave(
+    user_id: str, left: list[str], staying: frozenset[int], deadline: float | None, outcome: LoginOutcome
+) -> None:
+    """Detach the learner from the organizations their identity provider no longer names (an
+    organization still named by another of its identifiers, ``staying``, is kept)."""
     if left:
-        detached = _run(deadline, [partial(_leave_organization, user_id, o) for o in left])
+        detached = _run(deadline, [partial(_leave_organization, user_id, o, staying) for o in left])
         outcome.detached = [c for batch in detached for c in batch]
 
 
@@ -424,20 +438,39 @@ def sync_claims(user_id: str, organization_ids: Iterable[str]) -> None:
     _recent[user_id] = print_
 
 
+_ALIAS = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _claim_text(text: str) -> Any:
+    """A claim that arrived as text: JSON, the JWT authorizer's "[a b]" rendering of a list, or a
+    single alias (None when it is none of these)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        text = text.strip()
+        if text.startswith("[") and text.endswith("]"):
+            return text[1:-1].split()
+        return [text] if _ALIAS.fullmatch(text) else None
+
+
 def organization_ids_from_claim(value: Any) -> list[str] | None:
-    """SSO organization ids in a Keycloak ``organization`` claim (``{"<alias>": {"id": "<uuid>"}}``,
-    possibly as JSON text as API Gateway passes it). None when the claim is absent or unreadable."""
-    if value is None:
-        return None
+    """SSO organization identifiers in a Keycloak ``organization`` claim, possibly as JSON text as
+    API Gateway passes it. None when the claim is absent or unreadable.
+
+    Keycloak 26's organization membership mapper emits a list of aliases (``["acme"]``) by default
+    and, with "Add organization id", a map ``{"acme": {"id": "<uuid>"}}``: the list names aliases,
+    the map names ids (an organization resolves by either: see ``Organization.sso_aliases``).
+    """
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
+        value = _claim_text(value)
+    if isinstance(value, list):
+        return sorted({a for a in value if isinstance(a, str) and a})
     if not isinstance(value, dict):
         return None
     ids = []
-    for attributes in value.values():
+    for alias, attributes in value.items():
         if isinstance(attributes, dict) and isinstance(attributes.get("id"), str) and attributes["id"]:
             ids.append(attributes["id"])
+        elif alias:
+            ids.append(alias)  # a map entry without an id: the alias is all there is
     return sorted(set(ids))

@@ -30,6 +30,8 @@ class CodeOut(Schema):
     redemptions: int
     redeemed_by: str | None
     redeemed_at: datetime | None
+    claimed_by: str | None = None
+    terms_version: int = 0
     created_at: datetime
 
     @classmethod
@@ -45,6 +47,8 @@ class CodeOut(Schema):
             redemptions=code.redemptions,
             redeemed_by=code.redeemed_by,
             redeemed_at=code.redeemed_at,
+            claimed_by=code.claimed_by,
+            terms_version=code.terms_version,
             created_at=code.created_at,
         )
 
@@ -62,10 +66,16 @@ class CodeCountsOut(Schema):
     available: int
     redeemed: int
     deactivated: int
+    retired: int = 0
 
     @classmethod
     def of(cls, counts: CodeCounts) -> CodeCountsOut:
-        return cls(available=counts.available, redeemed=counts.redeemed, deactivated=counts.deactivated)
+        return cls(
+            available=counts.available,
+            redeemed=counts.redeemed,
+            deactivated=counts.deactivated,
+            retired=counts.retired,
+        )
 
 
 class ProductCodeStats(Schema):
@@ -73,6 +83,7 @@ class ProductCodeStats(Schema):
     available: int
     redeemed: int
     deactivated: int
+    retired: int = 0
     unlimited_uses: int
 
     @classmethod
@@ -82,6 +93,7 @@ class ProductCodeStats(Schema):
             available=counter.available,
             redeemed=counter.redeemed,
             deactivated=counter.deactivated,
+            retired=counter.retired,
             unlimited_uses=counter.unlimited_uses,
         )
 

@@ -116,6 +116,14 @@ def enrollment_sk(run_id: str) -> str:
     return f"{ENROLLMENT_SK_PREFIX}{run_id}"
 
 
+ENROLLMENT_HISTORY_SK_PREFIX = "ENROLLMENT_HISTORY#"
+
+
+def enrollment_history_sk(run_id: str, enrolled_at: str) -> str:
+    """An ended enrollment kept when the learner enrolls in the run again (one per earlier enrollment)."""
+    return f"{ENROLLMENT_HISTORY_SK_PREFIX}{run_id}#{enrolled_at}"
+
+
 # Code counters: one item per product in the contract's partition, so stats never scan codes.
 CODE_COUNTER_SK_PREFIX = "CODESTATS#"
 

@@ -65,7 +65,9 @@ class LocalStack:
         self.environment = function_environment(self.template, self.resources)
         code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
         self._invoker = Invoker(code_paths, self.environment, self.workers)
-        gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
+        gateway = HttpApiGateway(
+            self.template.routes, self.template.functions, self._invoker, self.template.schedules
+        )
         self._http = make_server(HOST, self.api_port, gateway, threaded=True)
         self.api_port = self._http.server_port
         threading.Thread(target=self._http.serve_forever, daemon=True, name="http-api").start()

@@ -12,6 +12,7 @@ from b2b.api.base import Schema
 from b2b.domain.code_format import display
 from b2b.domain.model import Page
 from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, CounterState, EnrollmentCode
+from b2b.queues import ReconcileRequest
 from b2b.services.codes import CodeHealth, ContractStats
 
 Amount = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
@@ -145,3 +146,16 @@ class CodeHealthOut(Schema):
                 for p in health.products
             ],
         )
+
+
+class ReconcileQueuedOut(Schema):
+    """A reconcile request was queued (the reconciler applies it within seconds)."""
+
+    contract_id: int
+    reason: str
+    change_id: str
+    status: str = "queued"
+
+    @classmethod
+    def of(cls, request: ReconcileRequest) -> ReconcileQueuedOut:
+        return cls(contract_id=request.contract_id, reason=request.reason, change_id=request.change_id)

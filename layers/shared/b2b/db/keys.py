@@ -41,6 +41,9 @@ def org_gsi1_sk(org_id: int) -> str:
 # Contracts: the contract item and its seat counter share the contract's partition.
 CONTRACT_SK = "CONTRACT"
 SEATS_SK = "SEATS"
+# A contract whose codes the last sweep found drifting (sparse index: the sweep lists them in one Query).
+DRIFT_SK = "DRIFT"
+DRIFTING_GSI2_PK = "DRIFTING"
 CONTRACTS_GSI2_PK = "CONTRACTS"
 
 

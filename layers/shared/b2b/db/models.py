@@ -149,6 +149,15 @@ class EnrollmentHistoryItem(TableItem, discriminator="enrollment_history"):
     replaced_at = UTCDateTimeAttribute()
 
 
+class DriftMarkerItem(TableItem, discriminator="drift_marker"):
+    """A contract the drift sweep found unhealthy: since when, and in how many sweeps in a row."""
+
+    contract_id = NumberAttribute()
+    first_seen_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute()
+    sweeps = NumberAttribute(default=0)
+
+
 class CodeCounterItem(TableItem, discriminator="code_counter"):
     """Codes of one product by status, kept in step with every code write (same transaction or
     same conditional update), so statistics never scan codes."""

@@ -16,7 +16,7 @@ from b2b.services import code_repair
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcome = code_repair.sweep()
+    outcome = code_repair.sweep(time_left=lambda: context.get_remaining_time_in_millis() / 1000)
     logger.info(
         "code drift sweep done",
         extra={
@@ -24,6 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "drifting": outcome.drifting,
             "persisted": outcome.persisted,
             "healed": outcome.healed,
+            "finished": outcome.finished,
         },
     )
     return {
@@ -31,4 +32,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "drifting": outcome.drifting,
         "persisted": outcome.persisted,
         "healed": outcome.healed,
+        "finished": outcome.finished,
     }

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from b2b.db import keys
 from b2b.db.errors import translate_errors
-from b2b.db.models import DriftMarkerItem
+from b2b.db.models import DriftMarkerItem, SweepPositionItem
 
 
 def record_drift(contract_id: int, now: datetime) -> int:
@@ -41,3 +41,25 @@ def drifting_contracts() -> dict[int, int]:
             if isinstance(item, DriftMarkerItem):
                 found[int(item.contract_id)] = int(item.sweeps or 0)
         return found
+
+
+def sweep_position() -> tuple[str, datetime] | None:
+    """Where the last sweep stopped, and when its pass began (None: start a new pass)."""
+    with translate_errors():
+        try:
+            item = SweepPositionItem.get(keys.SWEEP_PK, keys.SWEEP_SK, consistent_read=True)
+        except SweepPositionItem.DoesNotExist:
+            return None
+    return item.cursor, item.pass_started_at
+
+
+def save_sweep_position(cursor: str | None, pass_started_at: datetime) -> None:
+    """Remember where to go on (or forget it once a pass is complete)."""
+    item = SweepPositionItem(
+        pk=keys.SWEEP_PK, sk=keys.SWEEP_SK, cursor=cursor or "", pass_started_at=pass_started_at
+    )
+    with translate_errors():
+        if cursor is None:
+            item.delete()
+        else:
+            item.save()

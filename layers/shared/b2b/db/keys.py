@@ -44,6 +44,8 @@ SEATS_SK = "SEATS"
 # A contract whose codes the last sweep found drifting (sparse index: the sweep lists them in one Query).
 DRIFT_SK = "DRIFT"
 DRIFTING_GSI2_PK = "DRIFTING"
+SWEEP_PK = "SWEEP#CODE_DRIFT"
+SWEEP_SK = "POSITION"
 CONTRACTS_GSI2_PK = "CONTRACTS"
 
 

@@ -158,6 +158,13 @@ class DriftMarkerItem(TableItem, discriminator="drift_marker"):
     sweeps = NumberAttribute(default=0)
 
 
+class SweepPositionItem(TableItem, discriminator="sweep_position"):
+    """Where an unfinished drift sweep stopped (the contracts list cursor); absent between passes."""
+
+    cursor = UnicodeAttribute()
+    pass_started_at = UTCDateTimeAttribute()
+
+
 class CodeCounterItem(TableItem, discriminator="code_counter"):
     """Codes of one product by status, kept in step with every code write (same transaction or
     same conditional update), so statistics never scan codes."""

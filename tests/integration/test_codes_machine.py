@@ -329,7 +329,7 @@ class CodeLifecycle(RuleBasedStateMachine):
 
 
 CodeLifecycle.TestCase.settings = settings(
-    max_examples=25,
+    max_examples=15,
     stateful_step_count=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -92,3 +92,25 @@ def test_a_change_of_terms_after_an_attach_read_is_judged_again(unique, monkeypa
     assert len(hook.judged) == 1
     assert getattr(refused.value, "code", None) == "contract_not_open"
     assert contract_repo.get_seats_taken(contract.id) == 0
+
+
+def test_an_sso_attach_judged_under_older_terms_is_refused(unique):
+    # Given a free auto contract read as eligible, then changed to `code` before the attach commits
+    from b2b.db import sso_logins
+    from b2b.db.memberships import membership_for
+    from b2b.domain.errors import Conflict
+    from b2b.domain.model import utcnow
+
+    contract = builders.contract(builders.organization(unique), membership_type=MembershipType.AUTO)
+    judged = contract_repo.get_contract(contract.id)
+    contracts.change_contract(contract.id, {"membership_type": MembershipType.CODE})
+    membership = membership_for(contract.id, f"sso-{unique}", "sso", utcnow())
+    # When the SSO attach commits with the terms it judged
+    with pytest.raises(Conflict) as refused:
+        sso_logins.attach_with_marker(membership, None, judged=judged)
+    # Then it is refused (the login is judged again), and no seat was taken
+    assert refused.value.code == "terms_changed"
+    assert contract_repo.get_seats_taken(contract.id) == 0
+    # And under the current terms it goes through
+    current = contract_repo.get_contract(contract.id)
+    assert sso_logins.attach_with_marker(membership, None, judged=current) == "attached"

@@ -113,7 +113,7 @@ def _leave_organization(user_id: str, sso_organization_id: str) -> list[int]:
 def _attach(user_id: str, contract: Contract, marker: SeenOrganizations | None, now: datetime) -> str:
     membership = memberships.membership_for(contract.id, user_id, "sso", now)
     try:
-        return repo.attach_with_marker(membership, marker)
+        return repo.attach_with_marker(membership, marker, judged=contract)
     except Conflict as error:
         if error.code != "contract_full":
             raise

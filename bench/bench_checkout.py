@@ -179,13 +179,14 @@ def latency_rows() -> list[Row]:
                 None,
                 0,
                 None,
+                terms_version=contract.terms_version,
             ),
             attach=Membership(contract.id, user, "code", floor_code, now),
             now=now,
             order_reference=None,
             idempotency_key=uuid.uuid4().hex,
             request_hash="x",
-            response_body=answer["body"],
+            receipt=json.loads(answer["body"]),
         )
         tx = repo.checkout_transaction(plan)
         start = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from b2b.db import contracts as contract_repo
 from b2b.db import keys
 from b2b.db.code_counters import add_counter_update
 from b2b.db.counters import next_id
@@ -92,6 +93,8 @@ def code(
         valid_until=valid_until,
         redemptions=0,
         created_at=utcnow(),
+        # Issued under the contract's current terms, as the reconciler issues codes.
+        terms_version=contract_repo.get_contract(of.contract_id).terms_version,
     )
     tx = Transaction()
     tx.put("code", item, EnrollmentCodeItem.pk.does_not_exist())

@@ -112,6 +112,16 @@ def codes_health(ctx: typer.Context, contract_id: ContractArg, as_json: JsonFlag
     _show(f"Codes of contract {contract_id}", result, as_json)
 
 
+@codes_app.command("reconcile", epilog="Example: b2b codes reconcile 12")
+def codes_reconcile(ctx: typer.Context, contract_id: ContractArg, as_json: JsonFlag = False) -> None:
+    """Queue a reconcile of the contract's codes now (repairs drift that `b2b codes health` shows)."""
+    result = call(ctx, lambda api: api.post(f"/v1/contracts/{segment(contract_id)}/reconcile", None))
+    if as_json:
+        _show(f"Reconcile of contract {contract_id}", result, as_json)
+    else:
+        note(f"Reconcile of contract {contract_id} queued (change {result['change_id']}).")
+
+
 @dev_app.command(
     "token",
     epilog='Examples: b2b dev token --admin  ·  curl -H "Authorization: Bearer $(b2b dev token --sub learner-1)" …',

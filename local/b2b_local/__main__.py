@@ -1,4 +1,5 @@
-"""`python -m b2b_local run` starts the local stack; `python -m b2b_local token` mints a dev token."""
+"""`python -m b2b_local run` starts the local stack; `python -m b2b_local token` mints a dev token;
+`python -m b2b_local schedule CodeDriftSweepSchedule` runs a scheduled function on the running stack."""
 
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schedule(args: argparse.Namespace) -> int:
+    import httpx  # noqa: PLC0415 - only this command needs it
+
+    headers = {"Authorization": f"Bearer {mint_token('dev-admin', admin=True)}"}
+    response = httpx.post(
+        f"{args.api.rstrip('/')}/_local/schedules/{args.name}", headers=headers, timeout=900
+    )
+    print(response.text)
+    return 0 if response.status_code == 200 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="b2b-local", description="Local stack of the B2B backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--email")
     token.add_argument("--group", action="append", help="extra cognito:groups entry")
     token.set_defaults(func=_token)
+    schedule = commands.add_parser(
+        "schedule", help="run a template schedule's function now (e.g. the drift sweep)"
+    )
+    schedule.add_argument("name", help="logical id of the schedule, e.g. CodeDriftSweepSchedule")
+    schedule.add_argument("--api", default="http://127.0.0.1:3000", help="the running local stack")
+    schedule.set_defaults(func=_schedule)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

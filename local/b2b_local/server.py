@@ -22,6 +22,9 @@ from b2b_local.tokens import authorizer_claims, verify_token
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 # Deployed, the docs sit behind the JWT authorizer (admins only); locally anyone may read them.
 LOCAL_PUBLIC_PATHS = frozenset({"/v1/docs", "/v1/openapi.json"})
+# Local only: `POST /_local/schedules/<name>` (admin token) runs a template schedule's function now,
+# with the event EventBridge Scheduler sends; `python -m b2b_local schedule NAME` calls it.
+SCHEDULES_PATH = "/_local/schedules/"
 
 
 def _json_response(status: int, body: dict[str, Any]) -> Response:
@@ -31,10 +34,17 @@ def _json_response(status: int, body: dict[str, Any]) -> Response:
 class HttpApiGateway:
     """A WSGI app that routes like the template's HttpApi events and invokes the function."""
 
-    def __init__(self, routes: list[HttpRoute], functions: dict[str, FunctionSpec], invoker: Invoker) -> None:
+    def __init__(
+        self,
+        routes: list[HttpRoute],
+        functions: dict[str, FunctionSpec],
+        invoker: Invoker,
+        schedules: dict[str, str] | None = None,
+    ) -> None:
         self._routes = [(route, route.pattern()) for route in routes]
         self._functions = functions
         self._invoker = invoker
+        self._schedules = schedules or {}
 
     def _match(self, method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
         for route, pattern in self._routes:
@@ -53,6 +63,8 @@ class HttpApiGateway:
     def handle(self, request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(status=204, headers={"Access-Control-Allow-Origin": "*"})
+        if request.method == "POST" and request.path.startswith(SCHEDULES_PATH):
+            return self._run_schedule(request, request.path.removeprefix(SCHEDULES_PATH))
         matched = self._match(request.method, request.path)
         if matched is None:
             return _json_response(404, {"message": "Not Found"})
@@ -132,6 +144,26 @@ class HttpApiGateway:
         if cookies:
             event["cookies"] = [c.strip() for c in cookies.split(";")]
         return event
+
+    def _run_schedule(self, request: Request, name: str) -> Response:
+        function = self._schedules.get(name)
+        if function is None:
+            return _json_response(404, {"message": f"no schedule {name} in template.yaml"})
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        try:
+            claims = authorizer_claims(verify_token(token.strip())) if scheme.lower() == "bearer" else {}
+        except jwt.InvalidTokenError:
+            claims = {}
+        if "admin" not in str(claims.get("cognito:groups", "")):
+            return _json_response(401, {"message": "Unauthorized"})
+        spec = self._functions[function]
+        event = {"schedule": name, "time": datetime.now(UTC).isoformat(), "source": "b2b-local"}
+        try:
+            result = self._invoker.invoke(spec.name, spec.handler, spec.timeout, event)
+        except Exception:
+            logging.getLogger("b2b_local").exception("%s failed", spec.name)
+            return _json_response(500, {"message": f"{spec.name} failed"})
+        return _json_response(200, {"schedule": name, "function": spec.name, "result": result})
 
     @staticmethod
     def _response(result: Any) -> Response:

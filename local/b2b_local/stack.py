@@ -89,7 +89,9 @@ class LocalStack:
             self.workers,
             self.log_file,
         )
-        gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
+        gateway = HttpApiGateway(
+            self.template.routes, self.template.functions, self._invoker, self.template.schedules
+        )
         self._http = make_server(HOST, self.api_port, gateway, threaded=True)
         self.api_port = self._http.server_port
         threading.Thread(target=self._http.serve_forever, daemon=True, name="http-api").start()

@@ -93,6 +93,8 @@ class TemplateModel:
     functions: dict[str, FunctionSpec]
     routes: list[HttpRoute]
     subscriptions: list[QueueSubscription]
+    # EventBridge Scheduler schedules (logical id) → the function each one invokes.
+    schedules: dict[str, str] = field(default_factory=dict)
 
     def resources_of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.raw["Resources"].items() if v["Type"] == kind}
@@ -144,4 +146,11 @@ def read_template(path: Path = TEMPLATE_PATH) -> TemplateModel:
                         in event_props.get("FunctionResponseTypes", []),
                     )
                 )
-    return TemplateModel(raw=raw, functions=functions, routes=routes, subscriptions=subscriptions)
+    schedules = {
+        name: resource["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
+        for name, resource in raw["Resources"].items()
+        if resource["Type"] == "AWS::Scheduler::Schedule"
+    }
+    return TemplateModel(
+        raw=raw, functions=functions, routes=routes, subscriptions=subscriptions, schedules=schedules
+    )

@@ -114,7 +114,7 @@ def test_stats_and_health_come_from_counters(unique):
     assert stats.status == 200
     assert stats.body["max_learners"] == 3
     assert stats.body["seats_taken"] == 0
-    assert stats.body["codes"] == {"available": 5, "redeemed": 1, "deactivated": 0}
+    assert stats.body["codes"] == {"available": 5, "redeemed": 1, "deactivated": 0, "retired": 0}
     assert len(stats.body["products"]) == 2
     assert health.status == 200
     assert health.body["healthy"] is True

@@ -148,12 +148,15 @@ class FakeCheckoutStore:
         window_seconds: int,
         idempotency_key: str | None = None,
         extra_contract_ids: Iterable[int] = (),
+        extra_product_ids: Iterable[int] = (),
     ) -> CheckoutState:
         self.loads += 1
         stored = self.results.get((user_id, idempotency_key)) if idempotency_key else None
         if stored is not None:
             return CheckoutState({}, None, {}, {}, frozenset(), frozenset(), None, stored_result=stored)
-        products = {pid: self.products[pid] for pid in product_ids if pid in self.products}
+        products = {
+            pid: self.products[pid] for pid in [*product_ids, *extra_product_ids] if pid in self.products
+        }
         found = self._checkout_code(self.codes[code], user_id) if code in self.codes else None
         contract_ids = {p.contract_id for p in products.values()} | set(extra_contract_ids)
         return CheckoutState(
@@ -309,7 +312,9 @@ class FakeSsoStore:
     def contracts_joined(self, user_id: str, contract_ids: list[int]) -> set[int]:
         return {c for c in contract_ids if (c, user_id) in self.memberships}
 
-    def attach_with_marker(self, membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
+    def attach_with_marker(
+        self, membership: Membership, marker: SeenOrganizations | None, judged: Contract | None = None
+    ) -> AttachOutcome:
         self._enter("attach_with_marker")
         with self.lock:
             self.attach_calls += 1

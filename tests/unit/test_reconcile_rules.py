@@ -86,13 +86,17 @@ def test_a_plan_never_touches_history_and_applying_it_converges(cap, kind, price
     plan = plan_product(target, codes)
     touched = {c.seq for c in plan.deactivate} | {c.seq for c, _ in plan.update}
     assert not any(c.is_history for c in codes if c.seq in touched)
+    # Only used unlimited codes are retired, and only by a status change (their redemptions kept)
+    assert all(c.is_used_unlimited for c in plan.retire)
 
     # Applying the plan leaves nothing more to do
     by_seq = {c.seq: c for c in codes}
     for c in plan.deactivate:
         by_seq[c.seq] = EnrollmentCode(**{**c.__dict__, "status": CodeStatus.DEACTIVATED})
+    for c in plan.retire:
+        by_seq[c.seq] = EnrollmentCode(**{**c.__dict__, "status": CodeStatus.RETIRED})
     for c, terms in plan.update:
-        by_seq[c.seq] = c.with_terms(terms)
+        by_seq[c.seq] = c.with_terms(terms, target.terms_version)
     for i in range(plan.create):
         seq = len(codes) + i + 1
         assert plan.new_terms is not None

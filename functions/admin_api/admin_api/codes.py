@@ -1,4 +1,4 @@
-"""Admin routes for a contract's enrollment codes: list, CSV export (paged), stats and health."""
+"""Admin routes for a contract's enrollment codes: list, CSV export (paged), stats, health, repair."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.base import PageOut
-from b2b.api.code_schemas import CodeHealthOut, CodeOut, ContractStatsOut
+from b2b.api.code_schemas import CodeHealthOut, CodeOut, ContractStatsOut, ReconcileQueuedOut
 from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.domain.reconcile import CodeStatus
-from b2b.services import codes
+from b2b.services import code_repair, codes
 
 router = APIGatewayHttpRouter()
 
@@ -58,3 +58,10 @@ def contract_stats(contract_id: ContractIdPath) -> ContractStatsOut:
 @router.get("/v1/contracts/<contract_id>/codes/health", tags=["codes"])
 def code_health(contract_id: ContractIdPath) -> CodeHealthOut:
     return CodeHealthOut.of(codes.code_health(contract_id))
+
+
+@router.post("/v1/contracts/<contract_id>/reconcile", tags=["codes"])
+def reconcile(contract_id: ContractIdPath) -> Response[ReconcileQueuedOut]:
+    """Queue a reconcile of the contract's codes now (repairs drift; the reconciler is idempotent)."""
+    request = code_repair.request_reconcile(contract_id)
+    return Response(status_code=202, content_type="application/json", body=ReconcileQueuedOut.of(request))

@@ -20,7 +20,9 @@ class ReconcileRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     contract_id: int
-    reason: Literal["contract_created", "contract_changed", "courseware_changed", "manual", "continuation"]
+    reason: Literal[
+        "contract_created", "contract_changed", "courseware_changed", "manual", "continuation", "drift"
+    ]
     contract_version: int = 0
     # Opaque position where a bounded run stopped; None starts from the beginning.
     resume_from: str | None = None

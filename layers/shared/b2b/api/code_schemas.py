@@ -11,6 +11,7 @@ from pydantic import PlainSerializer
 from b2b.api.base import Schema
 from b2b.domain.code_format import display
 from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, CounterState, EnrollmentCode
+from b2b.queues import ReconcileRequest
 from b2b.services.codes import CodeHealth, ContractStats
 
 Amount = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
@@ -29,6 +30,8 @@ class CodeOut(Schema):
     redemptions: int
     redeemed_by: str | None
     redeemed_at: datetime | None
+    claimed_by: str | None = None
+    terms_version: int = 0
     created_at: datetime
 
     @classmethod
@@ -44,6 +47,8 @@ class CodeOut(Schema):
             redemptions=code.redemptions,
             redeemed_by=code.redeemed_by,
             redeemed_at=code.redeemed_at,
+            claimed_by=code.claimed_by,
+            terms_version=code.terms_version,
             created_at=code.created_at,
         )
 
@@ -52,10 +57,16 @@ class CodeCountsOut(Schema):
     available: int
     redeemed: int
     deactivated: int
+    retired: int = 0
 
     @classmethod
     def of(cls, counts: CodeCounts) -> CodeCountsOut:
-        return cls(available=counts.available, redeemed=counts.redeemed, deactivated=counts.deactivated)
+        return cls(
+            available=counts.available,
+            redeemed=counts.redeemed,
+            deactivated=counts.deactivated,
+            retired=counts.retired,
+        )
 
 
 class ProductCodeStats(Schema):
@@ -63,6 +74,7 @@ class ProductCodeStats(Schema):
     available: int
     redeemed: int
     deactivated: int
+    retired: int = 0
     unlimited_uses: int
 
     @classmethod
@@ -72,6 +84,7 @@ class ProductCodeStats(Schema):
             available=counter.available,
             redeemed=counter.redeemed,
             deactivated=counter.deactivated,
+            retired=counter.retired,
             unlimited_uses=counter.unlimited_uses,
         )
 
@@ -123,3 +136,16 @@ class CodeHealthOut(Schema):
                 for p in health.products
             ],
         )
+
+
+class ReconcileQueuedOut(Schema):
+    """A reconcile request was queued (the reconciler applies it within seconds)."""
+
+    contract_id: int
+    reason: str
+    change_id: str
+    status: str = "queued"
+
+    @classmethod
+    def of(cls, request: ReconcileRequest) -> ReconcileQueuedOut:
+        return cls(contract_id=request.contract_id, reason=request.reason, change_id=request.change_id)

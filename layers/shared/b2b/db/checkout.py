@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -18,6 +19,7 @@ from b2b.db import keys
 from b2b.db.code_counters import add_counter_update
 from b2b.db.codes import status_actions
 from b2b.db.contracts import to_contract
+from b2b.db.enrollments import to_enrollment
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.memberships import add_attach_operations
 from b2b.db.models import (
@@ -26,6 +28,7 @@ from b2b.db.models import (
     CodeAttemptsItem,
     ContractItem,
     EnrollmentCodeItem,
+    EnrollmentHistoryItem,
     EnrollmentItem,
     MembershipItem,
     OrganizationItem,
@@ -43,7 +46,7 @@ from b2b.domain.checkout_rules import (
     Seats,
     StoredResult,
 )
-from b2b.domain.model import Product
+from b2b.domain.model import Contract, Enrollment, Product
 from b2b.domain.reconcile import CodeStatus
 
 # BatchGetItem reads at most 100 keys; the checkout API caps baskets well below that.
@@ -95,6 +98,8 @@ def _to_code(item: EnrollmentCodeItem, user_id: str) -> CheckoutCode:
         valid_until=item.valid_until,
         redemptions=int(item.redemptions or 0),
         redeemed_by=item.redeemed_by,
+        terms_version=int(item.terms_version or 0),
+        held_by_learner=user_id in (item.claimed_by, item.redeemed_by),
     )
 
 
@@ -108,8 +113,13 @@ def load_state(
     window_seconds: int,
     idempotency_key: str | None = None,
     extra_contract_ids: Iterable[int] = (),
+    extra_product_ids: Iterable[int] = (),
 ) -> CheckoutState:
-    """Read what a checkout or an attach decides on: two BatchGetItem requests (one when nothing to follow)."""
+    """Read what a checkout or an attach decides on: two BatchGetItem requests (one when nothing to follow).
+
+    ``extra_contract_ids`` and ``extra_product_ids`` join the second round (an attach names the
+    code's contract and product once the first round has found the code).
+    """
     attempts_key = (keys.code_attempts_pk(user_id), keys.code_attempts_sk(window_index(now, window_seconds)))
     first: list[Key] = [(keys.product_pk(pid), keys.PRODUCT_SK) for pid in product_ids]
     if code is not None:
@@ -141,15 +151,22 @@ def load_state(
     failed_attempts = int(attempts_item.attempts) if isinstance(attempts_item, CodeAttemptsItem) else 0
 
     contract_ids = {p.contract_id for p in products.values()} | set(extra_contract_ids)
-    round_two = batch_read(_second_round_keys(user_id, contract_ids, products, sso_claim))
+    round_two = batch_read(
+        _second_round_keys(user_id, contract_ids, products, sso_claim, list(extra_product_ids))
+    )
     return _learner_side(round_two, products, found_code, failed_attempts)
 
 
 def _second_round_keys(
-    user_id: str, contract_ids: set[int], products: dict[int, Product], sso_claim: str | None
+    user_id: str,
+    contract_ids: set[int],
+    products: dict[int, Product],
+    sso_claim: str | None,
+    extra_product_ids: list[int],
 ) -> list[Key]:
     """The contracts the first round named: each one, its seats and the learner's membership; the
-    learner's enrollments in the products' runs; the SSO organization the token names."""
+    learner's enrollments in the products' runs; products named late (an attach's code's product);
+    the SSO organization the token names."""
     second: list[Key] = []
     for cid in sorted(contract_ids):
         second += [
@@ -158,6 +175,7 @@ def _second_round_keys(
             (keys.contract_pk(cid), keys.membership_sk(user_id)),
         ]
     second += [(keys.user_pk(user_id), keys.enrollment_sk(p.run_id)) for p in products.values()]
+    second += [(keys.product_pk(pid), keys.PRODUCT_SK) for pid in extra_product_ids]
     if sso_claim and contract_ids:
         second.append((keys.org_sso_pk(sso_claim), keys.ORG_SK))
     return second
@@ -171,6 +189,7 @@ def _learner_side(
 ) -> CheckoutState:
     """The checkout state, from the first round's products and code and the second round's items."""
     contracts, seats, member_of, enrolled, sso_org = {}, {}, set(), set(), None
+    ended: dict[str, Enrollment] = {}
     for item in round_two.values():
         if isinstance(item, ContractItem):
             contracts[int(item.contract_id)] = to_contract(item)
@@ -179,10 +198,15 @@ def _learner_side(
             seats[int(item.contract_id)] = Seats(int(item.taken or 0), cap)
         elif isinstance(item, MembershipItem):
             member_of.add(int(item.contract_id))
-        elif isinstance(item, EnrollmentItem) and item.status == "active":
-            enrolled.add(item.run_id)
+        elif isinstance(item, EnrollmentItem):
+            if item.status == "active":
+                enrolled.add(item.run_id)
+            else:
+                ended[item.run_id] = to_enrollment(item)
         elif isinstance(item, OrganizationItem):
             sso_org = int(item.org_id)
+        elif isinstance(item, ProductItem):
+            products[int(item.product_id)] = to_product(item)
     return CheckoutState(
         products=products,
         code=found_code,
@@ -192,6 +216,7 @@ def _learner_side(
         enrolled_runs=frozenset(enrolled),
         sso_organization=sso_org,
         failed_attempts=failed_attempts,
+        ended_enrollments=ended,
     )
 
 
@@ -254,6 +279,7 @@ def _redeem_code(tx: Transaction, code: CheckoutCode, user_id: str, now: datetim
         (EnrollmentCodeItem.status == "available")
         & (EnrollmentCodeItem.contract_id == code.contract_id)
         & (EnrollmentCodeItem.product_id == code.product_id)
+        & _same_terms_version(EnrollmentCodeItem.terms_version, code.terms_version)
     )
     if code.kind == "one_time":
         tx.update(
@@ -281,18 +307,74 @@ def _redeem_code(tx: Transaction, code: CheckoutCode, user_id: str, now: datetim
         add_counter_update(tx, "counter", code.contract_id, code.product_id, unlimited_uses=1)
 
 
-def checkout_transaction(plan: CheckoutPlan) -> Transaction:
-    """The one transaction of a completed checkout (built, not sent: the benchmark reuses it)."""
-    tx = Transaction()
-    contract_id = plan.contract.id
+def _same_terms_version(attribute: Any, version: int) -> Any:
+    """``attribute`` still holds ``version`` (an absent attribute reads as version 0)."""
+    if version == 0:
+        return attribute.does_not_exist() | (attribute == 0)
+    return attribute == version
+
+
+def _contract_as_judged(tx: Transaction, contract: Contract) -> None:
+    """The contract is still active and under the terms the decision was made with."""
     tx.condition_check(
         "contract",
         ContractItem,
-        keys.contract_pk(contract_id),
+        keys.contract_pk(contract.id),
         keys.CONTRACT_SK,
-        ContractItem.active == True,  # noqa: E712 - a PynamoDB condition, not a comparison
+        (ContractItem.active == True)  # noqa: E712 - a PynamoDB condition, not a comparison
+        & _same_terms_version(ContractItem.terms_version, contract.terms_version),
     )
-    _redeem_code(tx, plan.code, plan.user_id, plan.now)
+
+
+def _enrollment_writes(tx: Transaction, plan: CheckoutPlan) -> None:
+    """Put the enrollment: new, or replacing the learner's ended one (kept as a history item)."""
+    enrollment = EnrollmentItem(
+        pk=keys.user_pk(plan.user_id),
+        sk=keys.enrollment_sk(plan.product.run_id),
+        user_id=plan.user_id,
+        run_id=plan.product.run_id,
+        contract_id=plan.contract.id,
+        product_id=plan.product.id,
+        source="checkout",
+        status="active",
+        enrolled_at=plan.now,
+    )
+    ended = plan.ended_enrollment
+    if ended is None:
+        tx.put("enrollment", enrollment, EnrollmentItem.pk.does_not_exist())
+        return
+    # Only the ended enrollment that was read may be replaced (a concurrent re-enrollment wins once).
+    tx.put(
+        "enrollment",
+        enrollment,
+        (EnrollmentItem.status == "unenrolled") & (EnrollmentItem.enrolled_at == ended.enrolled_at),
+    )
+    history = EnrollmentHistoryItem(
+        pk=keys.user_pk(plan.user_id),
+        sk=keys.enrollment_history_sk(ended.run_id, ended.enrolled_at.isoformat()),
+        user_id=ended.user_id,
+        run_id=ended.run_id,
+        contract_id=ended.contract_id,
+        product_id=ended.product_id,
+        source=ended.source,
+        status=ended.status,
+        enrolled_at=ended.enrolled_at,
+        replaced_at=plan.now,
+    )
+    tx.put("enrollment_history", history, EnrollmentHistoryItem.pk.does_not_exist())
+
+
+def checkout_transaction(plan: CheckoutPlan) -> Transaction:
+    """The one transaction of a completed checkout (built, not sent: the benchmark reuses it).
+
+    Fenced on what was judged: the contract's terms version (and active flag), the code's state
+    and terms version, the seat cap or the existing membership, and the enrollment as read.
+    """
+    tx = Transaction()
+    contract_id = plan.contract.id
+    _contract_as_judged(tx, plan.contract)
+    if plan.code is not None:
+        _redeem_code(tx, plan.code, plan.user_id, plan.now)
     if plan.attach is not None:
         add_attach_operations(tx, plan.attach)
         tx.put(
@@ -303,7 +385,7 @@ def checkout_transaction(plan: CheckoutPlan) -> Transaction:
                 contract_id=contract_id,
                 now=plan.now,
                 source="checkout",
-                code=plan.code.code,
+                code=plan.code.code if plan.code is not None else None,
                 reference=plan.order_reference,
             ),
         )
@@ -315,28 +397,17 @@ def checkout_transaction(plan: CheckoutPlan) -> Transaction:
             keys.membership_sk(plan.user_id),
             MembershipItem.pk.exists(),
         )
-    enrollment = EnrollmentItem(
-        pk=keys.user_pk(plan.user_id),
-        sk=keys.enrollment_sk(plan.product.run_id),
-        user_id=plan.user_id,
-        run_id=plan.product.run_id,
-        contract_id=contract_id,
-        product_id=plan.product.id,
-        source="checkout",
-        status="active",
-        enrolled_at=plan.now,
-    )
-    tx.put("enrollment", enrollment, EnrollmentItem.pk.does_not_exist())
+    _enrollment_writes(tx, plan)
     tx.put(
-        "audit_redeem",
+        "audit_redeem" if plan.code is not None else "audit_enroll",
         _audit(
-            "code_redeemed",
+            "code_redeemed" if plan.code is not None else "member_enrolled",
             actor=plan.user_id,
             contract_id=contract_id,
             now=plan.now,
             source="checkout",
             product_id=plan.product.id,
-            code=plan.code.code,
+            code=plan.code.code if plan.code is not None else None,
             reference=plan.order_reference,
         ),
     )
@@ -374,8 +445,10 @@ def commit_attach(plan: AttachPlan) -> None:
     checked.
     """
     tx = Transaction()
-    usable = (EnrollmentCodeItem.status == "available") & (
-        EnrollmentCodeItem.contract_id == plan.code.contract_id
+    usable = (
+        (EnrollmentCodeItem.status == "available")
+        & (EnrollmentCodeItem.contract_id == plan.code.contract_id)
+        & _same_terms_version(EnrollmentCodeItem.terms_version, plan.code.terms_version)
     )
     code_key = keys.code_pk(plan.code.code)
     if plan.code.kind == "one_time":
@@ -392,12 +465,14 @@ def commit_attach(plan: AttachPlan) -> None:
         )
     else:
         tx.condition_check("code", EnrollmentCodeItem, code_key, keys.CODE_SK, usable)
+    _contract_as_judged(tx, plan.contract)
+    # The code's product is still in the contract (a detached product's codes attach no one).
     tx.condition_check(
-        "contract",
-        ContractItem,
-        keys.contract_pk(plan.code.contract_id),
-        keys.CONTRACT_SK,
-        ContractItem.active == True,  # noqa: E712
+        "product",
+        ProductItem,
+        keys.product_pk(plan.code.product_id),
+        keys.PRODUCT_SK,
+        (ProductItem.active == True) & (ProductItem.contract_id == plan.code.contract_id),  # noqa: E712
     )
     add_attach_operations(tx, plan.membership)
     tx.put(

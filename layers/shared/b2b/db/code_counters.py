@@ -1,4 +1,4 @@
-"""Per-product code counters (available / redeemed / deactivated / unlimited uses)."""
+"""Per-product code counters (available / redeemed / deactivated / retired / unlimited uses)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def counter_actions(
     available: int = 0,
     redeemed: int = 0,
     deactivated: int = 0,
+    retired: int = 0,
     unlimited_uses: int = 0,
 ) -> list[object]:
     """Update actions that move the counters by the given amounts (and keep the item's identity)."""
@@ -30,6 +31,7 @@ def counter_actions(
         (CodeCounterItem.available, available),
         (CodeCounterItem.redeemed, redeemed),
         (CodeCounterItem.deactivated, deactivated),
+        (CodeCounterItem.retired, retired),
         (CodeCounterItem.unlimited_uses, unlimited_uses),
     ):
         if delta:

@@ -1,7 +1,9 @@
 """Enrollment codes in the table: the reconciler's writes, the admin listings and the counters' upkeep.
 
 Writes to an existing code are conditional on it being still unredeemed (``status = available``
-and ``redemptions = 0``), so a checkout redeeming a code at the same moment always wins. New codes
+and ``redemptions = 0``, and held by the same learner as when planned), so a checkout redeeming or
+an attach claiming a code at the same moment always wins. Retiring a used unlimited code changes
+its status only. New codes
 have fresh random keys and are written with BatchWriteItem (25 per request); their counter is
 brought up to date afterwards by :func:`record_issued`, guarded by the counter's ``issued_seq``
 so that a run that stopped between the two is repaired by the next one, never counted twice.
@@ -62,7 +64,9 @@ def code_item(code: EnrollmentCode) -> EnrollmentCodeItem:
         redemptions=code.redemptions,
         redeemed_by=code.redeemed_by,
         redeemed_at=code.redeemed_at,
+        claimed_by=code.claimed_by,
         created_at=code.created_at,
+        terms_version=code.terms_version,
     )
 
 
@@ -90,6 +94,7 @@ def new_code_attributes(code: EnrollmentCode) -> dict[str, dict[str, Any]]:
         "bulk": {"BOOL": True},
         "redemptions": {"N": str(code.redemptions)},
         "created_at": {"S": _utc_text(code.created_at)},
+        "terms_version": {"N": str(code.terms_version)},
     }
     for name, moment in (("valid_from", code.valid_from), ("valid_until", code.valid_until)):
         if moment is not None:
@@ -116,6 +121,8 @@ def to_code(item: EnrollmentCodeItem) -> EnrollmentCode:
         created_at=item.created_at,
         redeemed_by=item.redeemed_by,
         redeemed_at=item.redeemed_at,
+        claimed_by=item.claimed_by,
+        terms_version=int(item.terms_version or 0),
     )
 
 
@@ -133,6 +140,17 @@ def status_actions(contract_id: int, status: CodeStatus) -> list[Any]:
 
 def _unredeemed() -> Any:
     return (EnrollmentCodeItem.status == CodeStatus.AVAILABLE.value) & (EnrollmentCodeItem.redemptions == 0)
+
+
+def _as_read(code: EnrollmentCode) -> Any:
+    """Unredeemed, and held by the same learner (or nobody) as when the plan was made: a code
+    claimed by an attach meanwhile is not deactivated as if nobody held it."""
+    holder = (
+        EnrollmentCodeItem.claimed_by.does_not_exist()
+        if code.claimed_by is None
+        else EnrollmentCodeItem.claimed_by == code.claimed_by
+    )
+    return _unredeemed() & holder
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -222,6 +240,7 @@ def _counter_state(item: CodeCounterItem) -> CounterState:
         available=int(item.available or 0),
         redeemed=int(item.redeemed or 0),
         deactivated=int(item.deactivated or 0),
+        retired=int(item.retired or 0),
         unlimited_uses=int(item.unlimited_uses or 0),
         issued_seq=int(item.issued_seq or 0),
     )
@@ -271,8 +290,9 @@ def _put_batch(batch: Sequence[EnrollmentCode]) -> None:
     raise Unavailable("DynamoDB kept leaving code writes unprocessed; retry later")
 
 
-def _terms_actions(terms: CodeTerms, now: datetime) -> list[Any]:
+def _terms_actions(terms: CodeTerms, now: datetime, terms_version: int) -> list[Any]:
     return [
+        EnrollmentCodeItem.terms_version.set(terms_version),
         EnrollmentCodeItem.kind.set(terms.kind.value),
         EnrollmentCodeItem.amount.set(terms.amount),
         EnrollmentCodeItem.updated_at.set(now),
@@ -285,7 +305,9 @@ def _terms_actions(terms: CodeTerms, now: datetime) -> list[Any]:
     ]
 
 
-def update_code_terms(changes: Sequence[tuple[EnrollmentCode, CodeTerms]], now: datetime) -> int:
+def update_code_terms(
+    changes: Sequence[tuple[EnrollmentCode, CodeTerms]], now: datetime, terms_version: int
+) -> int:
     """Change unredeemed codes' kind, amount and validity, up to 100 codes per transaction, each
     conditional on the code being still unredeemed. A code redeemed meanwhile is left alone (and
     the rest of its chunk retried). Returns how many codes changed."""
@@ -299,7 +321,7 @@ def update_code_terms(changes: Sequence[tuple[EnrollmentCode, CodeTerms]], now: 
                 tx.update(
                     code.code,
                     EnrollmentCodeItem(pk=keys.code_pk(code.code), sk=keys.CODE_SK),
-                    _terms_actions(terms, now),
+                    _terms_actions(terms, now, terms_version),
                     _unredeemed(),
                 )
             try:
@@ -338,7 +360,7 @@ def deactivate_codes(
                         *status_actions(contract_id, CodeStatus.DEACTIVATED),
                         EnrollmentCodeItem.updated_at.set(now),
                     ],
-                    _unredeemed(),
+                    _as_read(code),
                 )
             tx.update(
                 "counter",
@@ -351,6 +373,46 @@ def deactivate_codes(
                 redeemed = {code.code for code in chunk if cancelled.failed(code.code)}
                 if redeemed:
                     chunk = [code for code in chunk if code.code not in redeemed]
+                    continue
+                attempt = _after_collision(attempt, cancelled)
+                continue
+            done += len(chunk)
+            break
+    return done
+
+
+def retire_codes(contract_id: int, product_id: int, codes: Sequence[EnrollmentCode], now: datetime) -> int:
+    """Retire used unlimited codes of one product (status only: redemptions kept), with their
+    counter, up to 99 per transaction. Each write is conditional on the code being still live and
+    unlimited; a code that changed meanwhile is dropped. Returns how many were retired."""
+    done = 0
+    for start in range(0, len(codes), DEACTIVATE_CHUNK):
+        chunk = list(codes[start : start + DEACTIVATE_CHUNK])
+        attempt = 0
+        while chunk:
+            tx = Transaction()
+            for code in chunk:
+                tx.update(
+                    code.code,
+                    EnrollmentCodeItem(pk=keys.code_pk(code.code), sk=keys.CODE_SK),
+                    [
+                        *status_actions(contract_id, CodeStatus.RETIRED),
+                        EnrollmentCodeItem.updated_at.set(now),
+                    ],
+                    (EnrollmentCodeItem.status == CodeStatus.AVAILABLE.value)
+                    & (EnrollmentCodeItem.kind == CodeKind.UNLIMITED.value),
+                )
+            tx.update(
+                "counter",
+                counter_item(contract_id, product_id),
+                counter_actions(contract_id, product_id, available=-len(chunk), retired=len(chunk)),
+            )
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                changed = {code.code for code in chunk if cancelled.failed(code.code)}
+                if changed:
+                    chunk = [code for code in chunk if code.code not in changed]
                     continue
                 attempt = _after_collision(attempt, cancelled)
                 continue

@@ -35,6 +35,7 @@ def to_contract(item: ContractItem) -> Contract:
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version or 0),
+        terms_version=int(item.terms_version or 0),
     )
 
 
@@ -60,6 +61,7 @@ def _item(contract: Contract) -> ContractItem:
         welcome_message=contract.welcome_message,
         created_at=contract.created_at,
         updated_at=contract.updated_at,
+        terms_version=contract.terms_version,
     )
 
 
@@ -69,7 +71,7 @@ def create_contract(contract: Contract) -> Contract:
     ``contract.id`` is ignored: a fresh id comes from the counter. Raises :class:`NotFound` when the
     organization does not exist (checked inside the transaction, not before it).
     """
-    contract = replace(contract, id=next_id("contract"), version=1)
+    contract = replace(contract, id=next_id("contract"), version=1, terms_version=1)
     seats = SeatCounterItem(
         pk=keys.contract_pk(contract.id),
         sk=keys.SEATS_SK,
@@ -120,10 +122,16 @@ def get_seats_taken(contract_id: int) -> int:
 def update_contract(current: Contract, updated: Contract) -> Contract:
     """Write the changed fields of ``updated`` if the contract is still at ``current.version``.
 
-    The seat counter's copy of the cap changes in the same transaction. Raises :class:`Conflict`
+    A change of terms (:attr:`Contract.terms`) increments ``terms_version`` in the same write. The
+    seat counter's copy of the cap changes in the same transaction. Raises :class:`Conflict`
     when someone else changed the contract first.
     """
-    new = replace(updated, version=current.version + 1)
+    terms_changed = updated.terms != current.terms
+    new = replace(
+        updated,
+        version=current.version + 1,
+        terms_version=current.terms_version + 1 if terms_changed else current.terms_version,
+    )
     item = _item(new)
     item.version = current.version
     actions: list[Any] = []
@@ -138,6 +146,7 @@ def update_contract(current: Contract, updated: Contract) -> Contract:
         "price",
         "welcome_message",
         "updated_at",
+        "terms_version",
     ):
         attribute = getattr(ContractItem, name)
         value = getattr(item, name)

@@ -41,6 +41,11 @@ def org_gsi1_sk(org_id: int) -> str:
 # Contracts: the contract item and its seat counter share the contract's partition.
 CONTRACT_SK = "CONTRACT"
 SEATS_SK = "SEATS"
+# A contract whose codes the last sweep found drifting (sparse index: the sweep lists them in one Query).
+DRIFT_SK = "DRIFT"
+DRIFTING_GSI2_PK = "DRIFTING"
+SWEEP_PK = "SWEEP#CODE_DRIFT"
+SWEEP_SK = "POSITION"
 CONTRACTS_GSI2_PK = "CONTRACTS"
 
 
@@ -114,6 +119,14 @@ ENROLLMENT_SK_PREFIX = "ENROLLMENT#"
 
 def enrollment_sk(run_id: str) -> str:
     return f"{ENROLLMENT_SK_PREFIX}{run_id}"
+
+
+ENROLLMENT_HISTORY_SK_PREFIX = "ENROLLMENT_HISTORY#"
+
+
+def enrollment_history_sk(run_id: str, enrolled_at: str) -> str:
+    """An ended enrollment kept when the learner enrolls in the run again (one per earlier enrollment)."""
+    return f"{ENROLLMENT_HISTORY_SK_PREFIX}{run_id}#{enrolled_at}"
 
 
 # Code counters: one item per product in the contract's partition, so stats never scan codes.

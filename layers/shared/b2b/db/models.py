@@ -50,6 +50,8 @@ class ContractItem(TableItem, discriminator="contract"):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    # Bumped with every change of terms (price, membership type, dates, active, cap); absent = 0.
+    terms_version = NumberAttribute(null=True)
 
 
 class SeatCounterItem(TableItem, discriminator="seats"):
@@ -84,9 +86,10 @@ class ProductItem(TableItem, discriminator="product"):
 class EnrollmentCodeItem(TableItem, discriminator="code"):
     """An enrollment code (a fixed-price discount tied to one product). ``pk`` holds the normalized code.
 
-    ``status``: available | redeemed | deactivated. A one-time code becomes ``redeemed`` on first use;
-    an unlimited code stays ``available`` and counts its uses. A code with ``redemptions > 0`` is
-    history: the reconciler never changes or deletes it.
+    ``status``: available | redeemed | deactivated | retired (see ``b2b.domain.reconcile`` for the
+    states and their transitions). A one-time code becomes ``redeemed`` on first use; an unlimited
+    code stays ``available`` and counts its uses until the contract's terms change, when it is
+    ``retired`` (its redemptions kept). A one-time code with ``claimed_by`` is *claimed*.
     """
 
     code = UnicodeAttribute()
@@ -108,6 +111,8 @@ class EnrollmentCodeItem(TableItem, discriminator="code"):
     # Per-product sequence number: orders codes by age ("deactivate the newest first").
     seq = NumberAttribute(default=0)
     updated_at = UTCDateTimeAttribute(null=True)
+    # The contract's terms version this code's terms were set under (absent = 0).
+    terms_version = NumberAttribute(null=True)
 
 
 class MembershipItem(TableItem, discriminator="membership"):
@@ -132,6 +137,35 @@ class EnrollmentItem(TableItem, discriminator="enrollment"):
     enrolled_at = UTCDateTimeAttribute()
 
 
+class EnrollmentHistoryItem(TableItem, discriminator="enrollment_history"):
+    """An earlier enrollment in a run the learner ended and then enrolled in again (kept as it was)."""
+
+    user_id = UnicodeAttribute()
+    run_id = UnicodeAttribute()
+    contract_id = NumberAttribute(null=True)
+    product_id = NumberAttribute(null=True)
+    source = UnicodeAttribute()
+    status = UnicodeAttribute()
+    enrolled_at = UTCDateTimeAttribute()
+    replaced_at = UTCDateTimeAttribute()
+
+
+class DriftMarkerItem(TableItem, discriminator="drift_marker"):
+    """A contract the drift sweep found unhealthy: since when, and in how many sweeps in a row."""
+
+    contract_id = NumberAttribute()
+    first_seen_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute()
+    sweeps = NumberAttribute(default=0)
+
+
+class SweepPositionItem(TableItem, discriminator="sweep_position"):
+    """Where an unfinished drift sweep stopped (the contracts list cursor); absent between passes."""
+
+    cursor = UnicodeAttribute()
+    pass_started_at = UTCDateTimeAttribute()
+
+
 class CodeCounterItem(TableItem, discriminator="code_counter"):
     """Codes of one product by status, kept in step with every code write (same transaction or
     same conditional update), so statistics never scan codes."""
@@ -141,6 +175,7 @@ class CodeCounterItem(TableItem, discriminator="code_counter"):
     available = NumberAttribute(default=0)
     redeemed = NumberAttribute(default=0)
     deactivated = NumberAttribute(default=0)
+    retired = NumberAttribute(default=0)
     # Uses of unlimited codes (each checkout with one).
     unlimited_uses = NumberAttribute(default=0)
     # Highest code sequence number already counted in ``available``: codes above it were written

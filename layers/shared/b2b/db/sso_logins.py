@@ -15,12 +15,12 @@ from pynamodb.exceptions import PutError
 from b2b.db import keys, retry
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.memberships import AttachOutcome, add_attach_operations, attach_failure
-from b2b.db.models import AttachRefusalItem, OrganizationItem, SsoSeenItem
+from b2b.db.models import AttachRefusalItem, ContractItem, OrganizationItem, SsoSeenItem
 from b2b.db.organizations import to_organization as _organization
 from b2b.db.table import TableItem
 from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.errors import Conflict
-from b2b.domain.model import Membership, Organization, SeenOrganizations
+from b2b.domain.model import Contract, Membership, Organization, SeenOrganizations
 
 
 def fingerprint(organization_ids: Iterable[str]) -> str:
@@ -118,12 +118,32 @@ def swap_seen(
     return frozenset(value["S"] for value in old.get("organization_ids", {}).get("L", []))
 
 
-def attach_with_marker(membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
+def attach_with_marker(
+    membership: Membership, marker: SeenOrganizations | None, judged: Contract | None = None
+) -> AttachOutcome:
     """Attach within the cap (see :func:`b2b.db.memberships.attach`), optionally writing the seen
     marker in the same transaction so a first login costs no extra request. When the learner was
-    already attached the transaction is cancelled and the marker is not written."""
+    already attached the transaction is cancelled and the marker is not written.
+
+    With ``judged`` (the contract as read when the learner was found eligible), the transaction also
+    checks the contract is still active under the same terms version; a change of terms meanwhile
+    raises the ``terms_changed`` conflict, so the caller judges again (the login's queued retry)."""
     for attempt in range(retry.ATTEMPTS):
         tx = Transaction()
+        if judged is not None:
+            version = ContractItem.terms_version
+            tx.condition_check(
+                "contract",
+                ContractItem,
+                keys.contract_pk(judged.id),
+                keys.CONTRACT_SK,
+                (ContractItem.active == True)  # noqa: E712 - a PynamoDB condition
+                & (
+                    (version.does_not_exist() | (version == 0))
+                    if judged.terms_version == 0
+                    else (version == judged.terms_version)
+                ),
+            )
         add_attach_operations(tx, membership)
         if marker is not None:
             tx.put("seen", seen_item(marker.user_id, marker.organization_ids, marker.seen_at))
@@ -133,6 +153,11 @@ def attach_with_marker(membership: Membership, marker: SeenOrganizations | None)
             outcome = attach_failure(cancelled, membership.contract_id)
             if outcome is not None:
                 return outcome
+            if cancelled.failed("contract"):
+                raise Conflict(
+                    f"contract {membership.contract_id} changed terms while attaching; judge again",
+                    code="terms_changed",
+                ) from cancelled
             # Concurrent logins update the same seat counter; DynamoDB cancels one of them.
             if cancelled.conflicted and retry.retry_left(attempt):
                 retry.pause(attempt)

@@ -1,6 +1,10 @@
 """Checkout rules: quote a basket against a code, complete it exactly once, attach by code.
 
-A product of a contract run is never checked out without a valid code for that product, even at $0.
+A learner who is not a member of a product's contract never checks it out without a valid code for
+that product, even at $0. A member (attached by SSO, code or admin) enrolls in any of the contract's
+runs without a code: free where the contract is free, at the contract's price otherwise (or the
+code's price where they bring one). Prices are always the contract's terms at the version judged,
+and the write is conditioned on that version (a concurrent change of terms makes it judge again).
 Since a code belongs to one product, a basket that can be completed holds exactly one product.
 
 Completing re-reads everything, then writes one transaction (code redeemed, seat + membership when
@@ -14,14 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
 from b2b.domain.errors import B2BError, Conflict, ErrorDetail, Forbidden, NotFound, Throttled
-from b2b.domain.model import Contract, Membership, MembershipType, Product
+from b2b.domain.model import Contract, Enrollment, Membership, MembershipType, Product
 
 
 class Reason(StrEnum):
@@ -78,6 +82,9 @@ class CheckoutCode:
     valid_until: datetime | None
     redemptions: int
     redeemed_by: str | None
+    terms_version: int = 0
+    # The learner asking holds this code already (claimed it by attaching, or redeemed it).
+    held_by_learner: bool = False
 
     def is_live(self, now: datetime) -> bool:
         """Not deactivated and inside its validity window (a redeemed one-time code is still live)."""
@@ -90,6 +97,18 @@ class CheckoutCode:
     @property
     def used_up(self) -> bool:
         return self.kind == "one_time" and self.status != "available"
+
+    def sells_under(self, contract: Contract) -> bool:
+        """False for a used unlimited code issued under older terms: it is retired in effect (the
+        reconciler retires it and issues a new code), so it never sells at stale terms."""
+        stale = self.terms_version != contract.terms_version
+        return not (self.kind == "unlimited" and self.redemptions > 0 and stale)
+
+    def price_under(self, contract: Contract) -> Decimal:
+        """The code's fixed price when issued under the current terms, else the contract's price."""
+        if self.terms_version == contract.terms_version:
+            return self.amount
+        return contract.price if contract.price is not None else Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -124,6 +143,8 @@ class CheckoutState:
     sso_organization: int | None
     failed_attempts: int = 0
     stored_result: StoredResult | None = None
+    # Enrollments the learner ended (run id → the kept row): enrolling again is allowed.
+    ended_enrollments: dict[str, Enrollment] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,6 +158,10 @@ class Line:
     reasons: tuple[Reason, ...]
     code_applies: bool
     message: str
+    # The learner's own code (claimed or redeemed by them): a refusal of it is not guessing.
+    own_code: bool = False
+    # A member enrolling without a code.
+    as_member: bool = False
 
     @property
     def valid(self) -> bool:
@@ -166,7 +191,7 @@ class Quote:
         return (
             self.code_given
             and not any(line.code_applies for line in self.lines)
-            and any(CODE_ATTEMPT_FAILURES & set(line.reasons) for line in self.lines)
+            and any(CODE_ATTEMPT_FAILURES & set(line.reasons) and not line.own_code for line in self.lines)
         )
 
     def first_failure(self) -> tuple[int, Line]:
@@ -187,6 +212,31 @@ def _message(reasons: list[Reason], contract: Contract | None) -> str:
     return text
 
 
+def _code_reasons(
+    code: CheckoutCode | None,
+    contract: Contract,
+    product: Product,
+    now: datetime,
+    *,
+    code_given: bool,
+    member: bool,
+) -> tuple[list[Reason], bool, bool]:
+    """What the basket's code says about one line: (reasons, whether the code applies, whether the
+    learner goes in as a member without a code)."""
+    if code is None:
+        if code_given:
+            return [Reason.CODE_INVALID], False, False
+        return ([], False, True) if member else ([Reason.CODE_REQUIRED], False, False)
+    if not code.is_live(now) or code.contract_id != contract.id or not code.sells_under(contract):
+        # One answer for unknown, deactivated, retired, expired and other contracts' codes: no oracle.
+        return [Reason.CODE_INVALID], False, False
+    if code.product_id != product.id:
+        return [Reason.CODE_NOT_FOR_PRODUCT], False, False
+    if code.used_up:
+        return [Reason.CODE_ALREADY_USED], False, False
+    return [], True, False
+
+
 def judge_line(product_id: int, state: CheckoutState, now: datetime, *, code_given: bool) -> Line:
     """Price one product for the signed-in learner with the basket's code, and list what blocks it."""
     product = state.products.get(product_id)
@@ -202,20 +252,11 @@ def judge_line(product_id: int, state: CheckoutState, now: datetime, *, code_giv
             False,
             _message(reasons, None),
         )
-    reasons = []
+    member = contract.id in state.member_of
+    reasons, code_applies, as_member = _code_reasons(
+        state.code, contract, product, now, code_given=code_given, member=member
+    )
     code = state.code
-    code_applies = False
-    if code is None:
-        reasons.append(Reason.CODE_INVALID if code_given else Reason.CODE_REQUIRED)
-    elif not code.is_live(now) or code.contract_id != contract.id:
-        # One answer for unknown, deactivated, expired and other contracts' codes: no oracle.
-        reasons.append(Reason.CODE_INVALID)
-    elif code.product_id != product.id:
-        reasons.append(Reason.CODE_NOT_FOR_PRODUCT)
-    elif code.used_up:
-        reasons.append(Reason.CODE_ALREADY_USED)
-    else:
-        code_applies = True
     if not contract.is_open(now):
         reasons.append(Reason.CONTRACT_NOT_OPEN)
     if (
@@ -224,13 +265,26 @@ def judge_line(product_id: int, state: CheckoutState, now: datetime, *, code_giv
     ):
         reasons.append(Reason.SSO_REQUIRED)
     seats = state.seats.get(contract.id, Seats(0, None))
-    if contract.id not in state.member_of and not seats.has_room:
+    if not member and not seats.has_room:
         reasons.append(Reason.CONTRACT_FULL)
     if product.run_id in state.enrolled_runs:
         reasons.append(Reason.ALREADY_ENROLLED)
-    price = code.amount if code_applies and code is not None else product.price
+    if code_applies and code is not None:
+        price = code.price_under(contract)
+    elif as_member:
+        price = contract.price if contract.price is not None else Decimal(0)
+    else:
+        price = product.price
     return Line(
-        product.id, product, product.price, price, tuple(reasons), code_applies, _message(reasons, contract)
+        product.id,
+        product,
+        product.price,
+        price,
+        tuple(reasons),
+        code_applies,
+        _message(reasons, contract),
+        own_code=code is not None and code.held_by_learner,
+        as_member=as_member,
     )
 
 
@@ -246,8 +300,14 @@ def attach_refusal(
     code: CheckoutCode | None, contract: Contract | None, sso_organization: int | None, now: datetime
 ) -> Reason | None:
     """Why a learner cannot attach by this code (None: they can, seats permitting)."""
-    if code is None or contract is None or not code.is_live(now) or code.used_up:
-        return Reason.CODE_INVALID  # unknown, deactivated, expired or used: one uniform answer
+    if (
+        code is None
+        or contract is None
+        or not code.is_live(now)
+        or code.used_up
+        or not code.sells_under(contract)
+    ):
+        return Reason.CODE_INVALID  # unknown, deactivated, retired, expired or used: one uniform answer
     if not contract.is_open(now):
         return Reason.CONTRACT_NOT_OPEN
     if contract.membership_type is MembershipType.MANAGED and sso_organization != contract.organization_id:
@@ -273,14 +333,16 @@ class CheckoutPlan:
 
     user_id: str
     product: Product
-    contract: Contract
-    code: CheckoutCode
+    contract: Contract  # as judged: its ``terms_version`` fences the write
+    code: CheckoutCode | None  # None: a member enrolling without a code
     attach: Membership | None  # None: the learner is already attached (no new seat)
     now: datetime
     order_reference: str | None
     idempotency_key: str | None
     request_hash: str
     receipt: dict[str, Any]
+    # The learner's earlier, ended enrollment in the run: kept as history, replaced by the new one.
+    ended_enrollment: Enrollment | None = None
 
 
 @dataclass(frozen=True)
@@ -289,6 +351,7 @@ class AttachPlan:
     code: CheckoutCode
     membership: Membership
     now: datetime
+    contract: Contract  # as judged: its ``terms_version`` fences the write
 
 
 def line_view(line: Line) -> dict[str, Any]:

@@ -72,6 +72,18 @@ class Contract:
     created_at: datetime
     updated_at: datetime
     version: int
+    # Bumped on every change of terms (see :attr:`terms`); codes record the version they were
+    # issued under, checkouts and attaches condition their writes on the version they judged with.
+    terms_version: int = 0
+
+    @property
+    def terms(self) -> tuple[object, ...]:
+        """What a learner is sold under: price, membership type, dates, active flag and cap.
+
+        A change of any of these is a change of terms (name, description or welcome message are not).
+        """
+        price = self.price if self.price is not None and self.price > 0 else Decimal(0)
+        return (price, self.membership_type, self.start, self.end, self.active, self.max_learners)
 
     def is_open(self, now: datetime) -> bool:
         """Active and within ``start <= now < end`` (a missing bound is open on that side)."""

@@ -3,14 +3,14 @@
 The rules (pricing, reasons) are in :mod:`b2b.domain.checkout_rules`; this module reads, decides and
 writes. Completing re-reads everything and writes one transaction. When that transaction is
 cancelled by a concurrent change (another learner took the code or the last seat, the same request
-ran twice), the flow runs again on fresh, strongly consistent reads, so the loser answers with the
-reason the new state shows (``code_already_used``, ``contract_full``, the stored first response...)
-rather than guessing it from the cancellation.
+ran twice, the contract's terms changed), the flow runs again on fresh, strongly consistent reads,
+so the loser answers with the reason the new state shows (``code_already_used``, ``contract_full``,
+the new price, the stored first response...) rather than guessing it from the cancellation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -59,6 +59,7 @@ class CheckoutStore(Protocol):
         window_seconds: int,
         idempotency_key: str | None = None,
         extra_contract_ids: Iterable[int] = (),
+        extra_product_ids: Iterable[int] = (),
     ) -> CheckoutState: ...
 
     def record_failed_attempt(self, user_id: str, now: datetime, window_seconds: int, limit: int) -> bool: ...
@@ -71,6 +72,14 @@ class CheckoutStore(Protocol):
 
 
 repo: CheckoutStore = table_store
+
+
+def _nothing(_plan: CheckoutPlan | AttachPlan) -> None:
+    return None
+
+
+# Called between judging and writing (a test sets it to commit a concurrent change right there).
+between_read_and_write: Callable[[CheckoutPlan | AttachPlan], None] = _nothing
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,8 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
 ) -> CheckoutOutcome:
     """Re-check the basket and, for a $0 total, redeem + attach + enroll in one transaction.
 
-    A priced total writes nothing and answers ``payment_required`` with the amount to charge. A retry
+    A member of the product's contract needs no code. A priced total writes nothing and answers
+    ``payment_required`` with the amount to charge (the contract's price, or the code's). A retry
     with the same Idempotency-Key gets the stored first answer; another body with that key is refused.
     """
     _check_basket(product_ids)
@@ -229,14 +239,12 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
             if result.failed_code_attempt:
                 _count_failed_attempt(learner, now)
             raise _rejected(result)
-        if result.requires_payment:
-            # Nothing is redeemed before payment: the storefront charges, then completes again
-            # once a zero-balance order can be recorded (see docs/decisions.md).
-            body = {"status": "payment_required", "order_reference": order_reference, **quote_view(result)}
-            return CheckoutOutcome(body)
         line = result.lines[0]
         assert line.product is not None
-        assert state.code is not None
+        if result.requires_payment:
+            # The one place a priced checkout goes: nothing is redeemed or enrolled before payment.
+            body = {"status": "payment_required", "order_reference": order_reference, **quote_view(result)}
+            return CheckoutOutcome(body)
         contract = state.contracts[line.product.contract_id]
         attach = None
         if contract.id not in state.member_of:
@@ -244,7 +252,7 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
                 contract_id=contract.id,
                 user_id=learner.user_id,
                 source="code",
-                code=state.code.code,
+                code=state.code.code if state.code is not None else None,
                 attached_at=now,
             )
         body = {
@@ -263,27 +271,30 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
             user_id=learner.user_id,
             product=line.product,
             contract=contract,
-            code=state.code,
+            code=state.code if line.code_applies else None,
             attach=attach,
             now=now,
             order_reference=order_reference,
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
             receipt=body,
+            ended_enrollment=state.ended_enrollments.get(line.product.run_id),
         )
+        between_read_and_write(plan)
         try:
             repo.commit_checkout(plan)
         except repo.CheckoutCollided as collided:
             logger.info("checkout collided; deciding again", extra={"failed": sorted(collided.failed)})
             _pause_after(collided, attempt)
             continue
-        metrics.add_metric(name="CodesRedeemed", unit=MetricUnit.Count, value=1)
+        if plan.code is not None:
+            metrics.add_metric(name="CodesRedeemed", unit=MetricUnit.Count, value=1)
         if attach is not None:
             metrics.add_metric(name="SeatsTaken", unit=MetricUnit.Count, value=1)
         logger.info(
             "checkout completed",
             extra={
-                "code": code_format.masked(state.code.code),
+                "code": code_format.masked(plan.code.code) if plan.code is not None else None,
                 "contract_id": contract.id,
                 "run_id": line.product.run_id,
             },
@@ -326,12 +337,17 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
                 now=now,
                 window_seconds=settings.code_attempt_window_seconds,
                 extra_contract_ids=[found.contract_id],
+                extra_product_ids=[found.product_id],
             )
         contract = state.contracts.get(found.contract_id) if found is not None else None
+        product = state.products.get(found.product_id) if found is not None else None
+        if product is None or not product.active:
+            contract = None  # a detached product's code attaches no one (reads as invalid)
         reason = attach_refusal(found, contract, state.sso_organization, now)
         if reason is Reason.CODE_INVALID:
             metrics.add_metric(name=f"CheckoutRejected_{reason.value}", unit=MetricUnit.Count, value=1)
-            _count_failed_attempt(learner, now)
+            if found is None or not found.held_by_learner:
+                _count_failed_attempt(learner, now)
             raise rejection(reason, "This enrollment code is not valid.")
         assert found is not None
         assert contract is not None
@@ -346,10 +362,12 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
         membership = Membership(
             contract_id=contract.id, user_id=learner.user_id, source="code", code=found.code, attached_at=now
         )
+        attach_plan = AttachPlan(
+            user_id=learner.user_id, code=found, membership=membership, now=now, contract=contract
+        )
+        between_read_and_write(attach_plan)
         try:
-            repo.commit_attach(
-                AttachPlan(user_id=learner.user_id, code=found, membership=membership, now=now)
-            )
+            repo.commit_attach(attach_plan)
         except repo.CheckoutCollided as collided:
             _pause_after(collided, attempt)
             continue

@@ -18,6 +18,7 @@ from b2b import queues
 from b2b.db import codes as repo
 from b2b.db import contracts as contracts_repo
 from b2b.db.products import list_products
+from b2b.domain.code_audit import audit_product
 from b2b.domain.code_format import display, generate_code
 from b2b.domain.errors import InvalidInput, NotFound, Unavailable
 from b2b.domain.model import Contract, Page, Product, utcnow
@@ -31,7 +32,6 @@ from b2b.domain.reconcile import (
     count_codes,
     plan_product,
     target_for,
-    violations,
 )
 from b2b.observability import logger
 from b2b.settings import get_settings
@@ -52,6 +52,7 @@ class ReconcileOutcome:
     skipped: str | None = None
     created: int = 0
     deactivated: int = 0
+    retired: int = 0
 
     @property
     def done(self) -> bool:
@@ -90,6 +91,7 @@ class _Run:
     writes: int = 0
     created: int = 0
     deactivated: int = 0
+    retired: int = 0
     issued: list[repo.IssuedCodes] = field(default_factory=list)
 
     @property
@@ -126,7 +128,8 @@ def reconcile_codes(
 
     start_product, hop = _resume_point(request.resume_from)
     run = _Run(contract, budget or get_settings().reconcile_write_budget, time_left)
-    products = [p for p in list_products(contract.id) if p.id >= start_product and p.active]
+    # Detached products too: their codes must stop being live (deactivated or retired).
+    products = [p for p in list_products(contract.id) if p.id >= start_product]
     counters = repo.read_product_counters(contract.id, [p.id for p in products])
     price = contract_price(contract)
     stopped_at: int | None = None
@@ -136,7 +139,7 @@ def reconcile_codes(
         if run.remaining <= 0 or run.out_of_time():
             stopped_at = product.id
             break
-        if product.price != price:
+        if product.active and product.price != price:
             repo.set_product_price(product.id, contract.id, price)
         finished = _reconcile_product(run, product, codes.of(product.id), counters.get(product.id))
         if not finished:
@@ -159,7 +162,13 @@ def reconcile_codes(
         },
     )
     return ReconcileOutcome(
-        contract.id, run.writes, done, continuation, created=run.created, deactivated=run.deactivated
+        contract.id,
+        run.writes,
+        done,
+        continuation,
+        created=run.created,
+        deactivated=run.deactivated,
+        retired=run.retired,
     )
 
 
@@ -190,8 +199,13 @@ def _reconcile_product(
     uncounted = sum(1 for code in existing if code.seq > counted_seq)
     last_seq = max([counted_seq, *(code.seq for code in existing)])
 
-    plan: ProductPlan = plan_product(target_for(contract, product.id), existing)
+    plan: ProductPlan = plan_product(target_for(contract, product.id, attached=product.active), existing)
     now = utcnow()
+    retire = plan.retire[: run.remaining]
+    if retire:
+        repo.retire_codes(contract.id, product.id, retire, now)
+        run.writes += len(retire)
+        run.retired += len(retire)
     deactivate = plan.deactivate[: run.remaining]
     if deactivate:
         repo.deactivate_codes(contract.id, product.id, deactivate, now)
@@ -199,7 +213,7 @@ def _reconcile_product(
         run.deactivated += len(deactivate)
     updates = plan.update[: run.remaining]
     if updates:
-        repo.update_code_terms(updates, now)
+        repo.update_code_terms(updates, now, contract.terms_version)
         run.writes += len(updates)
     created = min(plan.create, run.remaining)
     if created and plan.new_terms is not None:
@@ -217,6 +231,7 @@ def _reconcile_product(
                 valid_until=terms.valid_until,
                 redemptions=0,
                 created_at=now,
+                terms_version=contract.terms_version,
             )
             for i in range(created)
         ]
@@ -228,7 +243,8 @@ def _reconcile_product(
     if last_seq != counted_seq:
         run.issued.append(repo.IssuedCodes(contract.id, product.id, counted_seq, last_seq, uncounted))
     return (
-        len(deactivate) == len(plan.deactivate)
+        len(retire) == len(plan.retire)
+        and len(deactivate) == len(plan.deactivate)
         and len(updates) == len(plan.update)
         and created == plan.create
     )
@@ -263,7 +279,8 @@ class CsvPage:
 def export_codes_csv(
     contract_id: int, product_id: int | None, limit: int | None, cursor: str | None
 ) -> CsvPage:
-    """One page of the codes export (header row on every page; deactivated codes left out)."""
+    """One page of the codes export (header row on every page; deactivated and retired codes, and
+    codes of detached products, left out)."""
     contracts_repo.get_contract(contract_id)
     settings = get_settings()
     products = {product.id: product for product in list_products(contract_id)}
@@ -276,8 +293,11 @@ def export_codes_csv(
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    rows = 0
     for code in page.items:
         product = products.get(code.product_id)
+        if code.status is CodeStatus.RETIRED or (product is not None and not product.active):
+            continue  # sells no more: a retired code, or a code of a detached product
         shown = display(code.code)
         writer.writerow(
             (
@@ -288,7 +308,8 @@ def export_codes_csv(
                 _fill(settings.attach_url_template, code.product_id, shown),
             )
         )
-    return CsvPage(out.getvalue(), len(page.items), page.next_cursor)
+        rows += 1
+    return CsvPage(out.getvalue(), rows, page.next_cursor)
 
 
 @dataclass(frozen=True)
@@ -303,6 +324,7 @@ class ContractStats:
             available=sum(p.available for p in self.products),
             redeemed=sum(p.redeemed for p in self.products),
             deactivated=sum(p.deactivated for p in self.products),
+            retired=sum(p.retired for p in self.products),
         )
 
 
@@ -337,28 +359,34 @@ class CodeHealth:
 
 
 def code_health(contract_id: int) -> CodeHealth:
-    """Compare each product's counter and code items with the rules and report any drift.
+    """Recount each product's code items, compare them with the contract's terms and with the
+    product's counter, and report any drift.
 
-    Reads every code of the contract (paged Queries, no Scan): an operator's diagnostic, not a
-    request-path call.
+    The rules come from :func:`b2b.domain.code_audit.audit_product`, stated apart from the
+    reconciler's planner. Reads every code of the contract (paged Queries, no Scan): an operator's
+    diagnostic and the sweep's check, not a request-path call.
     """
     contract = contracts_repo.get_contract(contract_id)
     counters = repo.read_counters(contract_id)
     by_product: dict[int, list[EnrollmentCode]] = {}
     for code in repo.contract_codes(contract_id):
         by_product.setdefault(code.product_id, []).append(code)
+    attached = {p.id: p.active for p in list_products(contract_id)}
     product_ids = sorted(
-        {p.id for p in list_products(contract_id) if p.active} | set(by_product) | set(counters)
+        {pid for pid, active in attached.items() if active} | set(by_product) | set(counters)
     )
     report = []
     for product_id in product_ids:
         codes = by_product.get(product_id, [])
         counter = counters.get(product_id, CounterState(product_id))
-        counted = CodeCounts(counter.available, counter.redeemed, counter.deactivated)
+        counted = CodeCounts(counter.available, counter.redeemed, counter.deactivated, counter.retired)
         uncounted = sum(1 for c in codes if c.seq > counter.issued_seq)
         actual = count_codes(codes)
-        problems = violations(target_for(contract, product_id), codes) if contract.active else []
-        expected = CodeCounts(actual.available - uncounted, actual.redeemed, actual.deactivated)
+        target = target_for(contract, product_id, attached=attached.get(product_id, False))
+        problems = audit_product(target, codes) if contract.active else []
+        expected = CodeCounts(
+            actual.available - uncounted, actual.redeemed, actual.deactivated, actual.retired
+        )
         if uncounted:
             problems.append(f"{uncounted} codes written but not yet counted (a reconcile is pending)")
         if counted != expected and not uncounted:

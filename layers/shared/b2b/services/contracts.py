@@ -144,5 +144,6 @@ def _queue_reconcile(contract: Contract, reason: ReconcileReason) -> None:
     try:
         queues.request_reconcile(request)
     except Exception:
-        # The contract is saved; the reconciler's drift check and `b2b codes health` catch a lost message.
+        # The contract is saved; the scheduled drift sweep (services.code_repair) finds the codes out
+        # of line and queues the reconcile again, and an operator can ask for one at any time.
         logger.exception("could not queue reconciliation", extra={"contract_id": contract.id})

@@ -351,5 +351,5 @@ def _queue_reconcile(contract: Contract) -> None:
     try:
         queues.request_reconcile(request)
     except Exception:
-        # The courseware is saved; the reconciler's drift check catches a lost message.
+        # The courseware is saved; the scheduled drift sweep (services.code_repair) queues it again.
         logger.exception("could not queue reconciliation", extra={"contract_id": contract.id})

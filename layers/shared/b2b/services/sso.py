@@ -82,8 +82,11 @@ class SsoStore(Protocol):
 
     def contracts_joined(self, user_id: str, contract_ids: list[int]) -> set[int]: ...
 
-    def attach_with_marker(self, membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
-        """Attach within the seat cap; raises :class:`Conflict` ``contract_full`` when there is no seat."""
+    def attach_with_marker(
+        self, membership: Membership, marker: SeenOrganizations | None, judged: Contract | None = None
+    ) -> AttachOutcome:
+        """Attach within the seat cap; raises :class:`Conflict` ``contract_full`` when there is no seat,
+        ``terms_changed`` when ``judged`` (the contract as read) changed its terms meanwhile."""
         ...
 
     def detach(self, contract_id: int, user_id: str, sources: frozenset[MembershipSource]) -> bool: ...
@@ -120,8 +123,10 @@ class TableSsoStore:
     def contracts_joined(self, user_id: str, contract_ids: list[int]) -> set[int]:
         return memberships.contracts_joined(user_id, contract_ids)
 
-    def attach_with_marker(self, membership: Membership, marker: SeenOrganizations | None) -> AttachOutcome:
-        return repo.attach_with_marker(membership, marker)
+    def attach_with_marker(
+        self, membership: Membership, marker: SeenOrganizations | None, judged: Contract | None = None
+    ) -> AttachOutcome:
+        return repo.attach_with_marker(membership, marker, judged)
 
     def detach(self, contract_id: int, user_id: str, sources: frozenset[MembershipSource]) -> bool:
         return memberships.detach(contract_id, user_id, sources=sources)
@@ -211,7 +216,7 @@ def _leave_organization(
 def _attach(user_id: str, contract: Contract, marker: SeenOrganizations | None, now: datetime) -> str:
     membership = memberships.membership_for(contract.id, user_id, "sso", now)
     try:
-        return store.attach_with_marker(membership, marker)
+        return store.attach_with_marker(membership, marker, judged=contract)
     except Conflict as error:
         if error.code != "contract_full":
             raise

@@ -1,0 +1,36 @@
+"""Lambda entry point of the scheduled code drift sweep (EventBridge Scheduler, hourly).
+
+Locally: `python -m b2b_local sweep` runs the same handler against the local stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from b2b.observability import logger, metrics, tracer
+from b2b.services import code_repair
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcome = code_repair.sweep(time_left=lambda: context.get_remaining_time_in_millis() / 1000)
+    logger.info(
+        "code drift sweep done",
+        extra={
+            "checked": outcome.checked,
+            "drifting": outcome.drifting,
+            "persisted": outcome.persisted,
+            "healed": outcome.healed,
+            "finished": outcome.finished,
+        },
+    )
+    return {
+        "checked": outcome.checked,
+        "drifting": outcome.drifting,
+        "persisted": outcome.persisted,
+        "healed": outcome.healed,
+        "finished": outcome.finished,
+    }

@@ -1,6 +1,6 @@
 """Lambda entry point of the scheduled code drift sweep (EventBridge Scheduler, hourly).
 
-Locally: `python -m b2b_local sweep` runs the same handler against the local stack.
+Locally: `python -m b2b_local schedule CodeDriftSweepSchedule` runs it on the running local stack.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.observability import logger, metrics, tracer
 from b2b.services import code_repair
+from b2b.settings import require_settings
+
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 
 
 @logger.inject_lambda_context(clear_state=True)

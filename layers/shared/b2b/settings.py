@@ -193,6 +193,8 @@ FUNCTION_REQUIREMENTS: Mapping[str, frozenset[str]] = {
     "learner_api.handler": frozenset({*_EVERY_FUNCTION, "SSO_ATTACH_QUEUE_URL"}),
     # A bounded run queues its own continuation.
     "code_reconciler.handler": frozenset({*_EVERY_FUNCTION, "RECONCILE_QUEUE_URL"}),
+    # The drift sweep queues a reconcile for every contract it finds unhealthy.
+    "code_reconciler.sweep": frozenset({*_EVERY_FUNCTION, "RECONCILE_QUEUE_URL"}),
     # Open edX settings are optional: without them clone requests wait in the queue.
     "courseware_cloner.handler": frozenset(_EVERY_FUNCTION),
     # The Cognito trigger hands what does not fit its time budget to the attach queue.

@@ -38,6 +38,8 @@ class LocalStack:
     prefix: str = "b2b-local"
     retry_delay: int = 1
     template: TemplateModel = field(default_factory=read_template)
+    # Variables set on every function over the template's (e.g. a short ORDER_HOLD_SECONDS in tests).
+    environment_overrides: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.moto_port = self.moto_port or free_port()
@@ -62,7 +64,7 @@ class LocalStack:
             self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
             self._moto.start()
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
-        self.environment = function_environment(self.template, self.resources)
+        self.environment = function_environment(self.template, self.resources) | self.environment_overrides
         code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
         self._invoker = Invoker(code_paths, self.environment, self.workers)
         gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)

@@ -20,7 +20,7 @@ from b2b.db.code_counters import add_counter_update
 from b2b.db.codes import status_actions
 from b2b.db.contracts import to_contract
 from b2b.db.errors import CONDITION_FAILED, translate_errors
-from b2b.db.memberships import add_attach_operations
+from b2b.db.memberships import add_attach_operations, seat_holds
 from b2b.db.models import (
     AuditItem,
     CheckoutResultItem,
@@ -80,10 +80,12 @@ def window_index(now: datetime, window_seconds: int) -> int:
     return int(now.timestamp()) // window_seconds
 
 
-def _to_code(item: EnrollmentCodeItem, user_id: str) -> CheckoutCode:
-    # A one-time code claimed by another learner (they attached with it) is used, as far as this
-    # learner can tell.
-    claimed_by_other = item.kind == "one_time" and item.claimed_by not in (None, user_id)
+def _to_code(item: EnrollmentCodeItem, user_id: str, now: datetime | None = None) -> CheckoutCode:
+    # A one-time code claimed by another learner (they attached with it), or reserved for another
+    # learner's pending order, is used, as far as this learner can tell.
+    claimed_by_other = item.kind == "one_time" and (
+        item.claimed_by not in (None, user_id) or reserved_for_other(item, user_id, now)
+    )
     return CheckoutCode(
         code=item.code,
         contract_id=int(item.contract_id),
@@ -95,6 +97,22 @@ def _to_code(item: EnrollmentCodeItem, user_id: str) -> CheckoutCode:
         valid_until=item.valid_until,
         redemptions=int(item.redemptions or 0),
         redeemed_by=item.redeemed_by,
+    )
+
+
+def reserved_for_other(item: EnrollmentCodeItem, user_id: str, now: datetime | None) -> bool:
+    """A pending order of another learner reserves this code (until its hold expires)."""
+    if item.reserved_by in (None, user_id) or item.reserved_until is None or now is None:
+        return False
+    return int(item.reserved_until) > int(now.timestamp())
+
+
+def not_reserved_for_other(user_id: str, now: datetime) -> Any:
+    """Condition: no other learner's pending order holds the code."""
+    return (
+        EnrollmentCodeItem.reserved_by.does_not_exist()
+        | (EnrollmentCodeItem.reserved_by == user_id)
+        | (EnrollmentCodeItem.reserved_until <= int(now.timestamp()))
     )
 
 
@@ -136,7 +154,7 @@ def load_state(
         int(item.product_id): to_product(item) for item in round_one.values() if isinstance(item, ProductItem)
     }
     code_item = round_one.get((keys.code_pk(code), keys.CODE_SK)) if code is not None else None
-    found_code = _to_code(code_item, user_id) if isinstance(code_item, EnrollmentCodeItem) else None
+    found_code = _to_code(code_item, user_id, now) if isinstance(code_item, EnrollmentCodeItem) else None
     attempts_item = round_one.get(attempts_key)
     failed_attempts = int(attempts_item.attempts) if isinstance(attempts_item, CodeAttemptsItem) else 0
 
@@ -158,8 +176,10 @@ def load_state(
         if isinstance(item, ContractItem):
             contracts[int(item.contract_id)] = to_contract(item)
         elif isinstance(item, SeatCounterItem):
-            cap = int(item.cap) if item.cap is not None else None
-            seats[int(item.contract_id)] = Seats(int(item.taken or 0), cap)
+            counter = seat_holds(item)  # seats held by others' pending orders count as taken
+            seats[int(item.contract_id)] = Seats(
+                counter.taken, counter.cap, counter.held(now, user_id), counter
+            )
         elif isinstance(item, MembershipItem):
             member_of.add(int(item.contract_id))
         elif isinstance(item, EnrollmentItem) and item.status == "active":
@@ -251,7 +271,8 @@ def _redeem_code(tx: Transaction, code: CheckoutCode, user_id: str, now: datetim
             ],
             same_code
             & (EnrollmentCodeItem.kind == "one_time")
-            & (EnrollmentCodeItem.claimed_by.does_not_exist() | (EnrollmentCodeItem.claimed_by == user_id)),
+            & (EnrollmentCodeItem.claimed_by.does_not_exist() | (EnrollmentCodeItem.claimed_by == user_id))
+            & not_reserved_for_other(user_id, now),
         )
         add_counter_update(tx, "counter", code.contract_id, code.product_id, available=-1, redeemed=1)
     else:
@@ -277,7 +298,7 @@ def checkout_transaction(plan: CheckoutPlan) -> Transaction:
     )
     _redeem_code(tx, plan.code, plan.user_id, plan.now)
     if plan.attach is not None:
-        add_attach_operations(tx, plan.attach)
+        add_attach_operations(tx, plan.attach, plan.seats, plan.now)
         tx.put(
             "audit_attach",
             _audit(
@@ -371,7 +392,8 @@ def commit_attach(plan: AttachPlan) -> None:
             & (
                 EnrollmentCodeItem.claimed_by.does_not_exist()
                 | (EnrollmentCodeItem.claimed_by == plan.user_id)
-            ),
+            )
+            & not_reserved_for_other(plan.user_id, plan.now),
         )
     else:
         tx.condition_check("code", EnrollmentCodeItem, code_key, keys.CODE_SK, usable)
@@ -382,7 +404,7 @@ def commit_attach(plan: AttachPlan) -> None:
         keys.CONTRACT_SK,
         ContractItem.active == True,  # noqa: E712
     )
-    add_attach_operations(tx, plan.membership)
+    add_attach_operations(tx, plan.membership, plan.seats, plan.now)
     tx.put(
         "audit_attach",
         _audit(

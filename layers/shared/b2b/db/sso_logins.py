@@ -14,7 +14,7 @@ from pynamodb.exceptions import PutError
 
 from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors
-from b2b.db.memberships import AttachOutcome, add_attach_operations, attach_failure
+from b2b.db.memberships import SEAT, AttachOutcome, add_attach_operations, attach_failure
 from b2b.db.models import AttachRefusalItem, OrganizationItem, SsoSeenItem
 from b2b.db.organizations import to_organization as _organization
 from b2b.db.table import TableItem
@@ -134,7 +134,7 @@ def attach_with_marker(membership: Membership, marker: SeenOrganizations | None)
             if outcome is not None:
                 return outcome
             # Concurrent logins update the same seat counter; DynamoDB cancels one of them.
-            if cancelled.conflicted and attempt + 1 < _ATTEMPTS:
+            if (cancelled.conflicted or cancelled.failed(SEAT)) and attempt + 1 < _ATTEMPTS:
                 continue
             raise Conflict("attaching collided with another change; retry") from cancelled
         return "attached"

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from b2b.domain.errors import B2BError, Conflict, ErrorDetail, Forbidden, NotFound, Throttled
 from b2b.domain.model import Contract, Membership, MembershipType, Product
+from b2b.domain.orders import SeatHolds
 
 
 class Reason(StrEnum):
@@ -96,10 +97,12 @@ class CheckoutCode:
 class Seats:
     taken: int
     cap: int | None
+    held: int = 0  # seats held by other learners' pending orders (live holds only)
+    counter: SeatHolds | None = None  # the counter as read: a seat-taking write is fenced on it
 
     @property
     def has_room(self) -> bool:
-        return self.cap is None or self.taken < self.cap
+        return self.cap is None or self.taken + self.held < self.cap
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,7 @@ class CheckoutPlan:
     idempotency_key: str | None
     request_hash: str
     receipt: dict[str, Any]
+    seats: SeatHolds | None = None  # the seat counter as read (None: read when writing)
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,7 @@ class AttachPlan:
     code: CheckoutCode
     membership: Membership
     now: datetime
+    seats: SeatHolds | None = None
 
 
 def line_view(line: Line) -> dict[str, Any]:

@@ -36,7 +36,9 @@ from b2b.domain.checkout_rules import (
 )
 from b2b.domain.errors import Conflict, ErrorDetail, InvalidInput, Throttled
 from b2b.domain.model import Contract, Membership, utcnow
+from b2b.domain.orders import SeatHolds
 from b2b.observability import logger, metrics
+from b2b.services import orders
 from b2b.settings import get_settings
 
 _ATTEMPTS = 4
@@ -168,7 +170,7 @@ def complete(
 ) -> CheckoutOutcome:
     """Re-check the basket and, for a $0 total, redeem + attach + enroll in one transaction.
 
-    A priced total writes nothing and answers ``payment_required`` with the amount to charge. A retry
+    A priced total opens an order in ``pending_payment`` that holds the seat and the code. A retry
     with the same Idempotency-Key gets the stored first answer; another body with that key is refused.
     """
     _check_basket(product_ids)
@@ -200,10 +202,20 @@ def complete(
                 _count_failed_attempt(learner, now)
             raise _rejected(result)
         if result.requires_payment:
-            # Nothing is redeemed before payment: the storefront charges, then completes again
-            # once a zero-balance order can be recorded (see docs/decisions.md).
-            body = {"status": "payment_required", "order_reference": order_reference, **quote_view(result)}
-            return CheckoutOutcome(body)
+            # A priced basket opens an order that holds the seat and the code while the learner
+            # pays; the storefront's payment confirmation fulfils it (b2b.services.orders).
+            receipt = orders.open_for_checkout(
+                learner.user_id,
+                result,
+                state,
+                now=now,
+                order_reference=order_reference,
+                idempotency_key=idempotency_key,
+                request_hash=fingerprint,
+            )
+            if receipt is None:
+                continue
+            return CheckoutOutcome(receipt)
         line = result.lines[0]
         assert line.product is not None
         assert state.code is not None
@@ -240,6 +252,7 @@ def complete(
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
             receipt=body,
+            seats=_counter(state, contract.id),
         )
         try:
             repo.commit_checkout(plan)
@@ -318,7 +331,13 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
         )
         try:
             repo.commit_attach(
-                AttachPlan(user_id=learner.user_id, code=found, membership=membership, now=now)
+                AttachPlan(
+                    user_id=learner.user_id,
+                    code=found,
+                    membership=membership,
+                    now=now,
+                    seats=_counter(state, contract.id),
+                )
             )
         except repo.CheckoutCollided as collided:
             _pause_after(collided, attempt)
@@ -329,6 +348,12 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
         )
         return "attached", contract
     raise Conflict("attaching kept colliding with other changes; retry", code="checkout_busy")
+
+
+def _counter(state: CheckoutState, contract_id: int) -> SeatHolds | None:
+    """The seat counter as the checkout read it (its seat write is fenced on that read)."""
+    seats = state.seats.get(contract_id)
+    return seats.counter if seats is not None else None
 
 
 def _pause_after(collided: repo.CheckoutCollided, attempt: int) -> None:

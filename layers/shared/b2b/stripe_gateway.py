@@ -100,7 +100,7 @@ def verify_event(payload: bytes, signature: str | None) -> WebhookEvent:
         raise BadRequest("the Stripe-Signature header does not match the body", code="bad_signature") from exc
     except ValueError as exc:
         raise BadRequest("the webhook body is not a Stripe event", code="bad_event") from exc
-    session = event["data"]["object"]
+    session: dict[str, Any] = event["data"]["object"].to_dict()
     metadata = session.get("metadata") or {}
     intent = session.get("payment_intent")
     return WebhookEvent(

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import size
 
 from b2b.db import keys
 from b2b.db.errors import translate_errors
@@ -85,17 +86,26 @@ def seat_condition(seats: SeatHolds | None, now: datetime, excluding_user: str |
     return condition & (SeatCounterItem.cap == seats.cap) & (SeatCounterItem.taken < seats.cap - live)
 
 
+def no_holds_condition() -> Any:
+    """Taking a seat without reading the counter: allowed while no order holds a seat at all
+    (an empty map, checked when the write lands), within ``taken < cap``."""
+    return (
+        SeatCounterItem.pk.exists()
+        & (SeatCounterItem.holds.does_not_exist() | (size(SeatCounterItem.holds) == 0))
+        & (SeatCounterItem.cap.does_not_exist() | (SeatCounterItem.taken < SeatCounterItem.cap))
+    )
+
+
 def add_attach_operations(
     tx: Transaction, membership: Membership, seats: SeatHolds | None = None, now: datetime | None = None
 ) -> None:
     """Add the two writes that attach a learner: take a seat (``"seat"``), put the membership
-    (``"membership"``). The seat write is fenced on the counter as read (``seats``; read here
-    when not given). See :func:`attach_failure` for reading a cancellation."""
-    at = now or utcnow()
-    if seats is None:
-        seats = read_seats(membership.contract_id)
+    (``"membership"``). With ``seats`` (the counter as read) the seat write is fenced on that read;
+    without, it counts on no hold existing (see :func:`no_holds_condition`), and a writer whose
+    seat write failed reads the counter and tries again fenced. See :func:`attach_failure`."""
     counter = SeatCounterItem(pk=keys.contract_pk(membership.contract_id), sk=keys.SEATS_SK)
-    tx.update(SEAT, counter, [SeatCounterItem.taken.add(1)], seat_condition(seats, at))
+    condition = no_holds_condition() if seats is None else seat_condition(seats, now or utcnow())
+    tx.update(SEAT, counter, [SeatCounterItem.taken.add(1)], condition)
     tx.put(MEMBERSHIP, _item(membership), MembershipItem.pk.does_not_exist())
 
 
@@ -103,8 +113,8 @@ def attach_failure(cancelled: TransactionCancelled, contract_id: int) -> AttachO
     """Read a cancelled transaction that included :func:`add_attach_operations`.
 
     Returns ``"already_attached"`` when the membership existed; raises the contract-full conflict
-    when the seat condition failed and a fresh read shows no room; returns None otherwise (the
-    holds changed under the write, or another operation failed: decide again).
+    when the seat condition failed and a fresh read shows no room; returns None otherwise (holds
+    exist or moved under the write, or another operation failed: read the counter, decide again).
     """
     if cancelled.failed(MEMBERSHIP):
         return "already_attached"
@@ -119,10 +129,11 @@ _ATTEMPTS = 5
 
 
 def attach(membership: Membership) -> AttachOutcome:
-    """Attach a learner within the cap (one TransactWriteItems; again when the holds moved)."""
+    """Attach a learner within the cap (one TransactWriteItems; again, fenced, when holds exist)."""
+    seats: SeatHolds | None = None
     for _ in range(_ATTEMPTS):
         tx = Transaction()
-        add_attach_operations(tx, membership)
+        add_attach_operations(tx, membership, seats)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -130,6 +141,7 @@ def attach(membership: Membership) -> AttachOutcome:
             if outcome is not None:
                 return outcome
             if cancelled.failed(SEAT) or cancelled.conflicted:
+                seats = read_seats(membership.contract_id)
                 continue
             raise Conflict("attaching collided with another change; retry") from cancelled
         return "attached"

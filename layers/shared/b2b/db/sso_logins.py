@@ -14,7 +14,13 @@ from pynamodb.exceptions import PutError
 
 from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors
-from b2b.db.memberships import SEAT, AttachOutcome, add_attach_operations, attach_failure
+from b2b.db.memberships import (
+    SEAT,
+    AttachOutcome,
+    add_attach_operations,
+    attach_failure,
+    read_seats,
+)
 from b2b.db.models import AttachRefusalItem, OrganizationItem, SsoSeenItem
 from b2b.db.organizations import to_organization as _organization
 from b2b.db.table import TableItem
@@ -122,9 +128,10 @@ def attach_with_marker(membership: Membership, marker: SeenOrganizations | None)
     """Attach within the cap (see :func:`b2b.db.memberships.attach`), optionally writing the seen
     marker in the same transaction so a first login costs no extra request. When the learner was
     already attached the transaction is cancelled and the marker is not written."""
+    seats = None  # first without reading the counter; after a failed seat write, fenced on a read
     for attempt in range(_ATTEMPTS):
         tx = Transaction()
-        add_attach_operations(tx, membership)
+        add_attach_operations(tx, membership, seats)
         if marker is not None:
             tx.put("seen", seen_item(marker.user_id, marker.organization_ids, marker.seen_at))
         try:
@@ -135,6 +142,7 @@ def attach_with_marker(membership: Membership, marker: SeenOrganizations | None)
                 return outcome
             # Concurrent logins update the same seat counter; DynamoDB cancels one of them.
             if (cancelled.conflicted or cancelled.failed(SEAT)) and attempt + 1 < _ATTEMPTS:
+                seats = read_seats(membership.contract_id) if cancelled.failed(SEAT) else seats
                 continue
             raise Conflict("attaching collided with another change; retry") from cancelled
         return "attached"

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from aws_lambda_powertools import Metrics
 from b2b.db import keys
 from b2b.db import memberships as membership_repo
 from b2b.db.models import EnrollmentCodeItem, EnrollmentItem, MembershipItem, SeatCounterItem
@@ -20,8 +21,11 @@ from b2b.services import checkout, orders, provisioning
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from orders_api.handler import lambda_handler
 
 from tests import builders
+from tests.factories import generate_context
+from tests.integration.test_business_metrics import emitted
 
 PRICE = Decimal("49.00")
 HOLD = 1800
@@ -289,9 +293,47 @@ class OrdersRace(RuleBasedStateMachine):
 
 
 OrdersRace.TestCase.settings = settings(
-    max_examples=8,
+    max_examples=20,
     stateful_step_count=14,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_orders_race = OrdersRace.TestCase
+
+
+def test_the_scheduled_sweep_expires_due_orders_and_emits_events(unique, clock, capsys, caplog):
+    # Given a pending order whose hold ended, and one whose hold still lives
+    _, product = priced(unique, cap=5)
+    old = start(f"old-{unique}", product, builders.code(product, amount=PRICE))["order"]
+    clock.advance(HOLD + 1)
+    fresh = start(f"new-{unique}", product, builders.code(product, amount=PRICE))["order"]
+    capsys.readouterr()
+    # When EventBridge's schedule invokes the orders function
+    result = lambda_handler(
+        {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}, generate_context()
+    )
+    # Then the ended order is expired (its code reservation released) and the live one stays pending
+    assert result["expired"] >= 1
+    assert orders.get_order(old["order_id"]).state.value == "expired"
+    assert orders.get_order(fresh["order_id"]).state.value == "pending_payment"
+    # And an expired event went out as a log line and a metric
+    assert emitted(capsys.readouterr().out).get("OrderExpired", 0) >= 1
+    events = [(r.getMessage(), getattr(r, "order_id", None)) for r in caplog.records]
+    assert ("order expired", old["order_id"]) in events
+
+
+def test_an_unfulfillable_payment_emits_the_alarmed_metric(unique, clock, capsys):
+    # Given an order whose code was taken by another learner after its hold expired
+    _, product = priced(unique, cap=5)
+    code = builders.code(product, amount=PRICE)
+    first = start(f"a-{unique}", product, code)["order"]
+    clock.advance(HOLD + 1)
+    start(f"b-{unique}", product, code)  # B reserves the same one-time code now
+    Metrics().flush_metrics()
+    capsys.readouterr()
+    # When A's payment arrives
+    paid, _ = orders.confirm_payment(first["order_id"], f"pi-{unique}", "49.00")
+    # Then A's order is paid_unfulfillable (code taken) and the alarm's metric is emitted
+    assert (paid.state.value, paid.unfulfillable_reason) == ("paid_unfulfillable", "code_taken")
+    Metrics().flush_metrics()
+    assert emitted(capsys.readouterr().out).get("OrdersPaidUnfulfillable") == 1

@@ -345,6 +345,12 @@ def handle_stripe_webhook(payload: bytes, signature: str | None) -> dict[str, An
     event = stripe_gateway.verify_event(payload, signature)
     if event.order_id is None:
         return {"received": True, "action": "ignored"}
+    try:
+        repo.get_order(event.order_id)
+    except NotFound:
+        # Another system's session on the same Stripe account: acknowledged, so Stripe stops resending.
+        logger.warning("stripe event for an unknown order", extra={"session_id": event.session_id})
+        return {"received": True, "action": "ignored"}
     if event.type == "checkout.session.completed":
         order = repo.get_order(event.order_id)
         if event.currency is not None and event.currency.lower() != order.currency.lower():

@@ -6,6 +6,7 @@ time they were decided at), so expiry is exact and the interleavings are determi
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -337,3 +338,57 @@ def test_an_unfulfillable_payment_emits_the_alarmed_metric(unique, clock, capsys
     assert (paid.state.value, paid.unfulfillable_reason) == ("paid_unfulfillable", "code_taken")
     Metrics().flush_metrics()
     assert emitted(capsys.readouterr().out).get("OrdersPaidUnfulfillable") == 1
+
+
+def call_unsigned(method: str, path: str, body: object = None, **kw):
+    from tests.factories import call, generate_api_gw_event
+
+    return call(lambda_handler, generate_api_gw_event(method, path, body, **kw))
+
+
+STOREFRONT = {"sub": "storefront", "client_id": "storefront", "scope": "b2b/orders.write"}
+
+
+def orders_call(method: str, path: str, body: object = None, claims: dict[str, str] | None = None, **kw):
+    from tests.factories import call, generate_api_gw_event
+
+    event = generate_api_gw_event(method, path, body, claims=claims or STOREFRONT, **kw)
+    return call(lambda_handler, event)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"payment_reference": "pi_1", "amount": "abc"}, "amount"),
+        ({"payment_reference": "pi_1", "amount": "49.001"}, "amount"),
+        ({"payment_reference": "", "amount": "49.00"}, "payment_reference"),
+        ({"payment_reference": "pi 1", "amount": "49.00"}, "payment_reference"),
+        ({"amount": "49.00"}, "payment_reference"),
+        ({"payment_reference": "pi_1", "amount": "49.00", "extra": 1}, "extra"),
+    ],
+)
+def test_bad_payment_bodies_are_4xx_naming_the_field(unique, clock, body, field):
+    # Given a pending order
+    _, product = priced(unique, cap=2)
+    order = start(f"a-{unique}", product, builders.code(product, amount=PRICE))["order"]
+    # When the storefront sends a malformed payment
+    result = orders_call("POST", f"/v1/orders/{order['order_id']}/payment", body)
+    # Then it is a 4xx naming the field, and the order is unchanged
+    assert 400 <= result.status < 500, result.body
+    assert field in json.dumps(result.body)
+    assert orders.get_order(order["order_id"]).state.value == "pending_payment"
+
+
+def test_unknown_orders_and_missing_scopes(unique):
+    # When the storefront pays an unknown order, Then 404
+    missing = orders_call("POST", "/v1/orders/ord_nope/payment", {"payment_reference": "p", "amount": "1"})
+    assert (missing.status, missing.body["error"]["code"]) == (404, "order_not_found")
+    # When a learner's token (no scope) refunds, Then 403
+    learner_claims = {"sub": f"l-{unique}", "email": "l@example.com"}
+    refused = orders_call("POST", "/v1/orders/ord_nope/refund", claims=learner_claims)
+    assert (refused.status, refused.body["error"]["code"]) == (403, "scope_required")
+    # When nobody signs in, Then 401; without a webhook secret every Stripe call is refused
+    anonymous = call_unsigned("GET", "/v1/me/orders")
+    assert anonymous.status == 401
+    stripe = call_unsigned("POST", "/v1/hooks/stripe", headers={"stripe-signature": "t=1,v1=00"}, body={})
+    assert (stripe.status, stripe.body["error"]["code"]) == (503, "stripe_not_configured")

@@ -20,7 +20,7 @@ def test_admin_create_contract_event_creates_a_contract():
 
 
 def test_orders_sample_events_are_understood():
-    from orders_api.handler import lambda_handler as orders_handler  # noqa: PLC0415
+    from orders_api.handler import lambda_handler as orders_handler
 
     # The schedule sweeps (nothing due in a fresh order book answers a count)
     swept = orders_handler(

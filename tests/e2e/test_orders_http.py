@@ -310,3 +310,57 @@ def test_an_expired_stripe_session_cancels_the_order_and_frees_its_holds(short_h
     assert counter.held(utcnow()) == 0
     retry = complete(short_http, f"next-{unique}", product.id, builders.code(product, amount=PRICE))
     assert retry.status_code == 200, retry.text
+
+
+def test_payments_racing_expiry_and_competing_checkouts_never_exceed_the_cap(short_http, unique):
+    # Given eight contracts capped at one seat, each held by learner A's pending order
+    rounds = 8
+    contracts, products, held = [], [], []
+    for r in range(rounds):
+        contract = builders.contract(builders.organization(f"{unique}{r}"), max_learners=1, price=PRICE)
+        product = builders.product(contract)
+        contracts.append(contract)
+        products.append(product)
+    for r in range(rounds):
+        answer = complete(
+            short_http, f"a-{unique}-{r}", products[r].id, builders.code(products[r], amount=PRICE)
+        )
+        assert answer.status_code == 200, answer.text
+        held.append(answer.json()["order"])
+    spare = [builders.code(products[r], amount=PRICE) for r in range(rounds)]
+    admin = learner_headers(f"admin-{unique}", **{"cognito:groups": ["admin"]})
+    # When, around the moment each hold ends, A's payment, B's checkout and an admin attach race
+
+    def race(r: int) -> list[Any]:
+        # Each round starts near its own hold's end, from 0.6 s before to 1.5 s after it.
+        end = datetime.fromisoformat(held[r]["hold_expires_at"])
+        time.sleep(max(0.0, (end - utcnow()).total_seconds() - 0.6 + 0.3 * r))
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            paid = pool.submit(pay, short_http, held[r]["order_id"], f"pi-{unique}-{r}")
+            rival = pool.submit(complete, short_http, f"b-{unique}-{r}", products[r].id, spare[r])
+            attach = pool.submit(
+                short_http.put, f"/v1/contracts/{contracts[r].id}/learners/c-{unique}-{r}", headers=admin
+            )
+            return [paid.result(), rival.result(), attach.result()]
+
+    with ThreadPoolExecutor(max_workers=rounds) as pool:
+        outcomes = list(pool.map(race, range(rounds)))
+    # Then no contract is over its cap, counting seats taken and holds still live
+    states = []
+    for r, (paid, rival, attach) in enumerate(outcomes):
+        assert paid.status_code == 200, paid.text
+        assert rival.status_code in {200, 409}, rival.text
+        assert attach.status_code in {201, 409}, attach.text
+        counter = memberships.read_seats(contracts[r].id)
+        assert counter is not None
+        learners = memberships.list_learners(contracts[r].id, 10, None).items
+        assert len(learners) == counter.taken <= 1
+        assert counter.taken + counter.held(utcnow()) <= 1
+        # And A's paid order ended fulfilled, or unfulfillable with a refund due
+        state = paid.json()["state"]
+        states.append(state)
+        assert state in {"fulfilled", "paid_unfulfillable"}
+        assert paid.json()["refund_due"] is (state == "paid_unfulfillable")
+        if state == "fulfilled":
+            assert [m.user_id for m in learners] == [f"a-{unique}-{r}"]
+    assert states  # one outcome per round

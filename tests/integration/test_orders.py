@@ -392,3 +392,15 @@ def test_unknown_orders_and_missing_scopes(unique):
     assert anonymous.status == 401
     stripe = call_unsigned("POST", "/v1/hooks/stripe", headers={"stripe-signature": "t=1,v1=00"}, body={})
     assert (stripe.status, stripe.body["error"]["code"]) == (503, "stripe_not_configured")
+
+
+def test_a_priced_complete_costs_three_requests(unique, clock, ddb_requests):
+    # Given a priced capped contract and a learner's code
+    _, product = priced(unique, cap=3)
+    code = builders.code(product, amount=PRICE)
+    ddb_requests.reset()
+    # When the learner completes
+    receipt = start(f"a-{unique}", product, code)
+    # Then the order, its holds and the marker cost the checkout's two reads and one transaction
+    assert receipt["status"] == "pending_payment"
+    assert ddb_requests.calls == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]

@@ -90,8 +90,11 @@ def open_for_checkout(
     contract = state.contracts[line.product.contract_id]
     new_member = contract.id not in state.member_of
     order_id = repo.new_order_id()
-    for _ in range(_HOLD_ATTEMPTS):
-        seats = memberships.read_seats(contract.id) if new_member else None
+    read = state.seats.get(contract.id)
+    seats = read.counter if read is not None else None  # the checkout's read first, then fresh ones
+    for attempt in range(_HOLD_ATTEMPTS):
+        if attempt > 0 and new_member:
+            seats = memberships.read_seats(contract.id)
         holds_seat = new_member and seats is not None and seats.cap is not None
         if holds_seat and seats is not None and not seats.room_for_one(now, excluding_user=user_id):
             existing = repo.pending_order_id(user_id, contract.id, now)

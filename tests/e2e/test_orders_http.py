@@ -195,7 +195,14 @@ def test_twenty_learners_race_for_five_held_seats_and_an_expired_hold_frees_one(
     # (every worker of the stack has started: a cold one would stretch the race)
     with ThreadPoolExecutor(max_workers=6) as pool:
         warm = list(
-            pool.map(lambda _: short_http.get("/v1/me/orders", headers=learner_headers("warm")), range(6))
+            pool.map(
+                lambda _: short_http.post(
+                    "/v1/checkout/validate",
+                    json={"product_ids": [product.id]},
+                    headers=learner_headers("warm"),
+                ),
+                range(6),
+            )
         )
     assert {w.status_code for w in warm} == {200}
     # When 20 of them start paid checkouts at once

@@ -39,7 +39,7 @@ setup: $(VENV)/.installed  ## create .venv with the project and its dev tools
 run: $(VENV)/.installed  ## start the local stack: API on 127.0.0.1:3000 over moto, with the queue poller
 	$(PY) -m b2b_local run $(ARGS)
 
-token: $(VENV)/.installed  ## print a dev JWT (ARGS="--admin" or ARGS="--sub learner-1")
+token: $(VENV)/.installed  ## print a dev JWT (ARGS="--admin", ARGS="--sub learner-1" or ARGS="--client storefront")
 	@$(PY) -m b2b_local token $(ARGS)
 
 lint: $(VENV)/.installed  ## ruff lint (with the complexity gate), format check, import contracts

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from b2b_cli import catalog, contracts, listing
+from b2b_cli import catalog, contracts, listing, orders
 from b2b_cli.client import segment
 from b2b_cli.config import ConfigError
 from b2b_cli.inputs import JsonFlag
@@ -29,6 +29,7 @@ app = typer.Typer(
 app.add_typer(contracts.app, name="contract")
 app.add_typer(listing.app, name="list")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(orders.app, name="orders")
 
 learners_app = typer.Typer(help="Attach learners to contracts or detach them.", no_args_is_help=True)
 codes_app = typer.Typer(

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from b2b_local.tokens import mint_token
+from b2b_local.tokens import mint_client_token, mint_token
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -29,6 +29,7 @@ B2B local stack is up.
 Admin token (12 h):   make token ARGS=--admin
   curl -H "Authorization: Bearer {admin}" {stack.api_url}/v1/organizations
 Learner token:        make token ARGS="--sub learner-1"
+Storefront token:     make token ARGS="--client storefront"  (client credentials, orders scope)
 
 Ctrl-C stops everything.""",
         flush=True,
@@ -46,6 +47,10 @@ Ctrl-C stops everything.""",
 
 
 def _token(args: argparse.Namespace) -> int:
+    if args.client is not None:
+        # A client-credentials token (the storefront's server): `--client storefront --scope ...`.
+        print(mint_client_token(args.client, scopes=args.scope))
+        return 0
     print(mint_token(args.sub, admin=args.admin, email=args.email, groups=args.group))
     return 0
 
@@ -73,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--admin", action="store_true", help="add the admin group")
     token.add_argument("--email")
     token.add_argument("--group", action="append", help="extra cognito:groups entry")
+    token.add_argument("--client", help="mint a client-credentials token for this client id instead")
+    token.add_argument(
+        "--scope", action="append", help="scope of a --client token (default b2b/orders.write)"
+    )
     token.set_defaults(func=_token)
     schedule = commands.add_parser(
         "schedule", help="run a template schedule's function now (e.g. the drift sweep)"

@@ -124,7 +124,9 @@ class HttpApiGateway:
             "timeEpoch": int(time.time() * 1000),
         }
         if claims is not None:
-            context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+            # Like the JWT authorizer: the token's space-separated ``scope`` claim as a list.
+            scopes = claims.get("scope", "").split() or None
+            context["authorizer"] = {"jwt": {"claims": claims, "scopes": scopes}}
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route.route_key,

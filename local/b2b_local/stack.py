@@ -47,6 +47,8 @@ class LocalStack:
     # A file that receives every function's log lines (as CloudWatch Logs would), or None.
     log_file: str | None = None
     template: TemplateModel = field(default_factory=read_template)
+    # Variables set on every function over the template's (e.g. a short ORDER_HOLD_SECONDS in tests).
+    environment_overrides: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.moto_port = self.moto_port or free_port()
@@ -77,7 +79,7 @@ class LocalStack:
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
         check_function_environments(self.template, self.resources)
         self.environments = {
-            name: function_environment(self.template, self.resources, name)
+            name: function_environment(self.template, self.resources, name) | self.environment_overrides
             for name in self.template.functions
         }
         self._start_fake_keycloak()

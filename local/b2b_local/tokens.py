@@ -15,6 +15,7 @@ warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning
 DEFAULT_SECRET = "local-dev-secret"
 ISSUER = "b2b-local"
 AUDIENCE = "b2b-local"
+ORDERS_SCOPE = "b2b/orders.write"
 
 
 def dev_secret() -> str:
@@ -42,6 +43,25 @@ def mint_token(
         "cognito:groups": sorted(set(groups or []) | ({"admin"} if admin else set())),
     }
     claims |= extra or {}
+    return jwt.encode(claims, dev_secret(), algorithm="HS256")
+
+
+def mint_client_token(
+    client_id: str = "storefront", *, scopes: list[str] | None = None, ttl_seconds: int = 3600
+) -> str:
+    """A machine-to-machine token as an OAuth2 client-credentials grant issues it: the client is the
+    subject, no email or groups, and the granted scopes in ``scope`` (default: the orders scope)."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": client_id,
+        "client_id": client_id,
+        "token_use": "access",
+        "scope": " ".join(scopes if scopes is not None else [ORDERS_SCOPE]),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
     return jwt.encode(claims, dev_secret(), algorithm="HS256")
 
 

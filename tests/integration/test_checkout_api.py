@@ -165,16 +165,21 @@ def test_unlimited_code_serves_many_learners(unique):
     assert (item.status, item.redemptions) == ("available", 3)
 
 
-def test_priced_total_is_returned_for_payment_and_nothing_redeemed(unique):
+def test_priced_total_opens_an_order_and_nothing_is_redeemed_before_payment(unique):
+    # Given a priced contract and a fixed-price code
     org = builders.organization(unique)
     contract = builders.contract(org, price=Decimal("50"))
     product = builders.product(contract)
     value = builders.code(product, amount=Decimal("50"))
+    # When the learner completes
     result = post("/v1/checkout/complete", {"product_ids": [product.id], "code": value}, f"p-{unique}")
+    # Then an order waits for payment with the total; the code is reserved for them, not redeemed
     assert result.status == 200, result.body
-    assert result.body["status"] == "payment_required"
+    assert result.body["status"] == "pending_payment"
     assert Decimal(result.body["total"]) == Decimal("50")
-    assert EnrollmentCodeItem.get(keys.code_pk(value), keys.CODE_SK).status == "available"
+    assert (result.body["order"]["state"], result.body["order"]["amount"]) == ("pending_payment", "50")
+    item = EnrollmentCodeItem.get(keys.code_pk(value), keys.CODE_SK)
+    assert (item.status, item.reserved_by) == ("available", f"p-{unique}")
 
 
 def test_managed_contract_needs_the_sso_claim(unique):

@@ -155,6 +155,25 @@ class Settings(BaseModel):
         """True when memberships can be looked up in Keycloak's admin API."""
         return bool(self.keycloak_url and self.keycloak_client_id)
 
+    # Orders of priced checkouts: how long a pending order holds its seat and code, the currency,
+    # the OAuth2 scope the storefront's machine token must carry, and the Stripe adapter (optional).
+    order_hold_seconds: int = Field(1800, alias="ORDER_HOLD_SECONDS", ge=1, le=86_400)
+    order_currency: str = Field("usd", alias="ORDER_CURRENCY", min_length=3, max_length=3)
+    orders_scope: str = Field("b2b/orders.write", alias="ORDERS_SCOPE")
+    stripe_api_key: str | None = Field(None, alias="STRIPE_API_KEY")
+    stripe_webhook_secret: str | None = Field(None, alias="STRIPE_WEBHOOK_SECRET")
+    # Only for tests and stubs: where the Stripe library sends its API calls.
+    stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
+    stripe_success_url: str = Field(
+        "https://learn.example.com/orders/{order_id}/paid", alias="STRIPE_SUCCESS_URL"
+    )
+    stripe_cancel_url: str = Field("https://learn.example.com/orders/{order_id}", alias="STRIPE_CANCEL_URL")
+
+    @field_validator("stripe_api_key", "stripe_webhook_secret", "stripe_api_base", mode="before")
+    @classmethod
+    def _empty_stripe_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @property
     def is_local(self) -> bool:
         """True when running on the local stack."""

@@ -71,6 +71,16 @@ def principal_from_event(event: dict[str, Any]) -> Principal:
     return Principal(user_id=str(user_id), email=claims.get("email"), claims=dict(claims))
 
 
+def token_scopes(event: dict[str, Any], principal: Principal) -> list[str]:
+    """OAuth2 scopes of the caller's token: the JWT authorizer's ``scopes`` list, else the ``scope``
+    claim (space separated, as Cognito and Keycloak write it)."""
+    jwt = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}
+    scopes = jwt.get("scopes")
+    if isinstance(scopes, list) and scopes:
+        return [str(s) for s in scopes]
+    return claim_values(principal.claims, "scope")
+
+
 def current_principal(app: APIGatewayHttpResolver) -> Principal:
     return principal_from_event(app.current_event.raw_event)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from b2b.api.base import Schema, StrictBody
+from b2b.api.order_schemas import OrderOut
 
 ProductId = Annotated[int, Field(ge=1, le=2**53)]
 # Lenient on purpose: people paste codes with spaces and hyphens; the code module normalizes them.
@@ -54,10 +55,11 @@ class EnrollmentOut(Schema):
 
 
 class CompleteOut(QuoteOut):
-    status: Literal["completed", "payment_required"]
+    status: Literal["completed", "pending_payment"]
     order_reference: str | None
     enrollment: EnrollmentOut | None = None
     attached: bool | None = None
+    order: OrderOut | None = Field(None, description="the order waiting for payment (pending_payment)")
 
 
 class AttachOut(Schema):

@@ -21,7 +21,7 @@ from b2b.db.codes import status_actions
 from b2b.db.contracts import to_contract
 from b2b.db.enrollments import to_enrollment
 from b2b.db.errors import CONDITION_FAILED, translate_errors
-from b2b.db.memberships import add_attach_operations
+from b2b.db.memberships import add_attach_operations, seat_holds
 from b2b.db.models import (
     AuditItem,
     CheckoutResultItem,
@@ -83,10 +83,12 @@ def window_index(now: datetime, window_seconds: int) -> int:
     return int(now.timestamp()) // window_seconds
 
 
-def _to_code(item: EnrollmentCodeItem, user_id: str) -> CheckoutCode:
-    # A one-time code claimed by another learner (they attached with it) is used, as far as this
-    # learner can tell.
-    claimed_by_other = item.kind == "one_time" and item.claimed_by not in (None, user_id)
+def _to_code(item: EnrollmentCodeItem, user_id: str, now: datetime | None = None) -> CheckoutCode:
+    # A one-time code claimed by another learner (they attached with it), or reserved for another
+    # learner's pending order, is used, as far as this learner can tell.
+    claimed_by_other = item.kind == "one_time" and (
+        item.claimed_by not in (None, user_id) or reserved_for_other(item, user_id, now)
+    )
     return CheckoutCode(
         code=item.code,
         contract_id=int(item.contract_id),
@@ -100,6 +102,22 @@ def _to_code(item: EnrollmentCodeItem, user_id: str) -> CheckoutCode:
         redeemed_by=item.redeemed_by,
         terms_version=int(item.terms_version or 0),
         held_by_learner=user_id in (item.claimed_by, item.redeemed_by),
+    )
+
+
+def reserved_for_other(item: EnrollmentCodeItem, user_id: str, now: datetime | None) -> bool:
+    """A pending order of another learner reserves this code (until its hold expires)."""
+    if item.reserved_by in (None, user_id) or item.reserved_until is None or now is None:
+        return False
+    return int(item.reserved_until) > int(now.timestamp())
+
+
+def not_reserved_for_other(user_id: str, now: datetime) -> Any:
+    """Condition: no other learner's pending order holds the code."""
+    return (
+        EnrollmentCodeItem.reserved_by.does_not_exist()
+        | (EnrollmentCodeItem.reserved_by == user_id)
+        | (EnrollmentCodeItem.reserved_until <= int(now.timestamp()))
     )
 
 
@@ -146,7 +164,7 @@ def load_state(
         int(item.product_id): to_product(item) for item in round_one.values() if isinstance(item, ProductItem)
     }
     code_item = round_one.get((keys.code_pk(code), keys.CODE_SK)) if code is not None else None
-    found_code = _to_code(code_item, user_id) if isinstance(code_item, EnrollmentCodeItem) else None
+    found_code = _to_code(code_item, user_id, now) if isinstance(code_item, EnrollmentCodeItem) else None
     attempts_item = round_one.get(attempts_key)
     failed_attempts = int(attempts_item.attempts) if isinstance(attempts_item, CodeAttemptsItem) else 0
 
@@ -154,7 +172,7 @@ def load_state(
     round_two = batch_read(
         _second_round_keys(user_id, contract_ids, products, sso_claim, list(extra_product_ids))
     )
-    return _learner_side(round_two, products, found_code, failed_attempts)
+    return _learner_side(round_two, products, found_code, failed_attempts, user_id=user_id, now=now)
 
 
 def _second_round_keys(
@@ -186,6 +204,9 @@ def _learner_side(
     products: dict[int, Product],
     found_code: CheckoutCode | None,
     failed_attempts: int,
+    *,
+    user_id: str,
+    now: datetime,
 ) -> CheckoutState:
     """The checkout state, from the first round's products and code and the second round's items."""
     contracts, seats, member_of, enrolled, sso_org = {}, {}, set(), set(), None
@@ -194,8 +215,10 @@ def _learner_side(
         if isinstance(item, ContractItem):
             contracts[int(item.contract_id)] = to_contract(item)
         elif isinstance(item, SeatCounterItem):
-            cap = int(item.cap) if item.cap is not None else None
-            seats[int(item.contract_id)] = Seats(int(item.taken or 0), cap)
+            counter = seat_holds(item)  # seats held by others' pending orders count as taken
+            seats[int(item.contract_id)] = Seats(
+                counter.taken, counter.cap, counter.held(now, user_id), counter
+            )
         elif isinstance(item, MembershipItem):
             member_of.add(int(item.contract_id))
         elif isinstance(item, EnrollmentItem):
@@ -294,7 +317,8 @@ def _redeem_code(tx: Transaction, code: CheckoutCode, user_id: str, now: datetim
             ],
             same_code
             & (EnrollmentCodeItem.kind == "one_time")
-            & (EnrollmentCodeItem.claimed_by.does_not_exist() | (EnrollmentCodeItem.claimed_by == user_id)),
+            & (EnrollmentCodeItem.claimed_by.does_not_exist() | (EnrollmentCodeItem.claimed_by == user_id))
+            & not_reserved_for_other(user_id, now),
         )
         add_counter_update(tx, "counter", code.contract_id, code.product_id, available=-1, redeemed=1)
     else:
@@ -376,7 +400,7 @@ def checkout_transaction(plan: CheckoutPlan) -> Transaction:
     if plan.code is not None:
         _redeem_code(tx, plan.code, plan.user_id, plan.now)
     if plan.attach is not None:
-        add_attach_operations(tx, plan.attach)
+        add_attach_operations(tx, plan.attach, plan.seats, plan.now)
         tx.put(
             "audit_attach",
             _audit(
@@ -461,7 +485,8 @@ def commit_attach(plan: AttachPlan) -> None:
             & (
                 EnrollmentCodeItem.claimed_by.does_not_exist()
                 | (EnrollmentCodeItem.claimed_by == plan.user_id)
-            ),
+            )
+            & not_reserved_for_other(plan.user_id, plan.now),
         )
     else:
         tx.condition_check("code", EnrollmentCodeItem, code_key, keys.CODE_SK, usable)
@@ -474,7 +499,7 @@ def commit_attach(plan: AttachPlan) -> None:
         keys.PRODUCT_SK,
         (ProductItem.active == True) & (ProductItem.contract_id == plan.code.contract_id),  # noqa: E712
     )
-    add_attach_operations(tx, plan.membership)
+    add_attach_operations(tx, plan.membership, plan.seats, plan.now)
     tx.put(
         "audit_attach",
         _audit(

@@ -276,3 +276,33 @@ WEBHOOK_EVENT_SK = "WEBHOOK_EVENT"
 
 def webhook_event_pk(source: str, event_id: str) -> str:
     return f"WEBHOOK_EVENT#{source}#{event_id}"
+
+
+# Orders of priced checkouts: one item per order; a learner's pending order per contract; payments.
+ORDER_SK = "ORDER"
+PENDING_ORDER_SK_PREFIX = "PENDING_ORDER#"
+PAYMENT_SK = "PAYMENT"
+
+
+def order_pk(order_id: str) -> str:
+    return f"ORDER#{order_id}"
+
+
+def user_orders_gsi1_pk(user_id: str) -> str:
+    return f"USER#{user_id}#ORDERS"
+
+
+def orders_by_state_gsi2_pk(state: str) -> str:
+    return f"ORDERS#{state}"
+
+
+def order_gsi_sk(at_epoch: int, order_id: str) -> str:
+    return f"{at_epoch:012d}#{order_id}"
+
+
+def pending_order_sk(contract_id: int) -> str:
+    return f"{PENDING_ORDER_SK_PREFIX}{contract_id}"
+
+
+def payment_pk(reference: str) -> str:
+    return f"PAYMENT#{reference}"

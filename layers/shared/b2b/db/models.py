@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -60,6 +61,10 @@ class SeatCounterItem(TableItem, discriminator="seats"):
     contract_id = NumberAttribute()
     taken = NumberAttribute(default=0)
     cap = NumberAttribute(null=True)
+    # Seats held by pending orders: learner -> {"order": id, "until": epoch seconds}; every change of
+    # the map bumps ``holds_version``, which seat-taking writes condition on (see b2b.domain.orders).
+    holds = MapAttribute(null=True)  # type: ignore[var-annotated]
+    holds_version = NumberAttribute(null=True)
 
 
 class CounterItem(TableItem, discriminator="counter"):
@@ -107,6 +112,10 @@ class EnrollmentCodeItem(TableItem, discriminator="code"):
     redeemed_at = UTCDateTimeAttribute(null=True)
     # The learner who attached with this one-time code: only they can still check out with it.
     claimed_by = UnicodeAttribute(null=True)
+    # A pending order reserves a one-time code for its learner until ``reserved_until`` (epoch s).
+    reserved_by = UnicodeAttribute(null=True)
+    reserved_until = NumberAttribute(null=True)
+    reserved_order = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     # Per-product sequence number: orders codes by age ("deactivate the newest first").
     seq = NumberAttribute(default=0)
@@ -338,3 +347,45 @@ class DefaultEnrollmentRealizationItem(TableItem, discriminator="default_enrollm
     # True when the learner already had an enrollment in that run (nothing new was written).
     enrollment_existed = BooleanAttribute(default=False)
     realized_at = UTCDateTimeAttribute()
+
+
+class OrderItem(TableItem, discriminator="order"):
+    """A priced checkout's order. Listed per learner on gsi1 and per state on gsi2 (by hold expiry)."""
+
+    order_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    contract_id = NumberAttribute()
+    product_id = NumberAttribute()
+    run_id = UnicodeAttribute()
+    code = UnicodeAttribute()
+    code_kind = UnicodeAttribute()
+    amount = DecimalAttribute()
+    currency = UnicodeAttribute()
+    state = UnicodeAttribute()
+    holds_seat = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    hold_until = NumberAttribute()
+    order_reference = UnicodeAttribute(null=True)
+    payment_reference = UnicodeAttribute(null=True)
+    paid_amount = DecimalAttribute(null=True)
+    paid_at = UTCDateTimeAttribute(null=True)
+    fulfilled_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    refunded_at = UTCDateTimeAttribute(null=True)
+    unfulfillable_reason = UnicodeAttribute(null=True)
+    attached = BooleanAttribute(default=False)
+    provider_session = UnicodeAttribute(null=True)
+
+
+class PendingOrderItem(TableItem, discriminator="pending_order"):
+    """A learner's one pending order per contract; a new one may replace it once its hold expired."""
+
+    order_id = UnicodeAttribute()
+    hold_until = NumberAttribute()
+
+
+class PaymentItem(TableItem, discriminator="payment"):
+    """A payment reference, recorded once: the idempotency key of a payment confirmation."""
+
+    order_id = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()

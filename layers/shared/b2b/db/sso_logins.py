@@ -14,7 +14,13 @@ from pynamodb.exceptions import PutError
 
 from b2b.db import keys, retry
 from b2b.db.errors import CONDITION_FAILED, translate_errors
-from b2b.db.memberships import AttachOutcome, add_attach_operations, attach_failure
+from b2b.db.memberships import (
+    SEAT,
+    AttachOutcome,
+    add_attach_operations,
+    attach_failure,
+    read_seats,
+)
 from b2b.db.models import AttachRefusalItem, ContractItem, OrganizationItem, SsoSeenItem
 from b2b.db.organizations import to_organization as _organization
 from b2b.db.table import TableItem
@@ -128,6 +134,7 @@ def attach_with_marker(
     With ``judged`` (the contract as read when the learner was found eligible), the transaction also
     checks the contract is still active under the same terms version; a change of terms meanwhile
     raises the ``terms_changed`` conflict, so the caller judges again (the login's queued retry)."""
+    seats = None  # first without reading the counter; after a failed seat write, fenced on a read
     for attempt in range(retry.ATTEMPTS):
         tx = Transaction()
         if judged is not None:
@@ -144,7 +151,7 @@ def attach_with_marker(
                     else (version == judged.terms_version)
                 ),
             )
-        add_attach_operations(tx, membership)
+        add_attach_operations(tx, membership, seats)
         if marker is not None:
             tx.put("seen", seen_item(marker.user_id, marker.organization_ids, marker.seen_at))
         try:
@@ -159,8 +166,10 @@ def attach_with_marker(
                     code="terms_changed",
                 ) from cancelled
             # Concurrent logins update the same seat counter; DynamoDB cancels one of them.
-            if cancelled.conflicted and retry.retry_left(attempt):
-                retry.pause(attempt)
+            if (cancelled.conflicted or cancelled.failed(SEAT)) and retry.retry_left(attempt):
+                seats = read_seats(membership.contract_id) if cancelled.failed(SEAT) else seats
+                if cancelled.conflicted:
+                    retry.pause(attempt)
                 continue
             raise Conflict("attaching collided with another change; retry") from cancelled
         return "attached"

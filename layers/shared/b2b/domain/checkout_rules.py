@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from b2b.domain.errors import B2BError, Conflict, ErrorDetail, Forbidden, NotFound, Throttled
 from b2b.domain.model import Contract, Enrollment, Membership, MembershipType, Product
+from b2b.domain.orders import SeatHolds
 
 
 class Reason(StrEnum):
@@ -115,10 +116,12 @@ class CheckoutCode:
 class Seats:
     taken: int
     cap: int | None
+    held: int = 0  # seats held by other learners' pending orders (live holds only)
+    counter: SeatHolds | None = None  # the counter as read: a seat-taking write is fenced on it
 
     @property
     def has_room(self) -> bool:
-        return self.cap is None or self.taken < self.cap
+        return self.cap is None or self.taken + self.held < self.cap
 
 
 @dataclass(frozen=True)
@@ -343,6 +346,7 @@ class CheckoutPlan:
     receipt: dict[str, Any]
     # The learner's earlier, ended enrollment in the run: kept as history, replaced by the new one.
     ended_enrollment: Enrollment | None = None
+    seats: SeatHolds | None = None  # the seat counter as read (None: read when writing)
 
 
 @dataclass(frozen=True)
@@ -352,6 +356,7 @@ class AttachPlan:
     membership: Membership
     now: datetime
     contract: Contract  # as judged: its ``terms_version`` fences the write
+    seats: SeatHolds | None = None
 
 
 def line_view(line: Line) -> dict[str, Any]:

@@ -38,7 +38,9 @@ from b2b.domain.checkout_rules import (
 )
 from b2b.domain.errors import Conflict, ErrorDetail, InvalidInput, Throttled
 from b2b.domain.model import Contract, Membership, utcnow
+from b2b.domain.orders import SeatHolds
 from b2b.observability import logger, metrics
+from b2b.services import orders
 from b2b.settings import get_settings
 
 
@@ -207,8 +209,8 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
 ) -> CheckoutOutcome:
     """Re-check the basket and, for a $0 total, redeem + attach + enroll in one transaction.
 
-    A member of the product's contract needs no code. A priced total writes nothing and answers
-    ``payment_required`` with the amount to charge (the contract's price, or the code's). A retry
+    A member of the product's contract needs no code. A priced total (the contract's price for a
+    member, or the code's) opens an order in ``pending_payment`` that holds the seat and the code. A retry
     with the same Idempotency-Key gets the stored first answer; another body with that key is refused.
     """
     _check_basket(product_ids)
@@ -242,9 +244,20 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
         line = result.lines[0]
         assert line.product is not None
         if result.requires_payment:
-            # The one place a priced checkout goes: nothing is redeemed or enrolled before payment.
-            body = {"status": "payment_required", "order_reference": order_reference, **quote_view(result)}
-            return CheckoutOutcome(body)
+            # A priced basket opens an order that holds the seat and the code while the learner
+            # pays; the storefront's payment confirmation fulfils it (b2b.services.orders).
+            receipt = orders.open_for_checkout(
+                learner.user_id,
+                result,
+                state,
+                now=now,
+                order_reference=order_reference,
+                idempotency_key=idempotency_key,
+                request_hash=fingerprint,
+            )
+            if receipt is None:
+                continue
+            return CheckoutOutcome(receipt)
         contract = state.contracts[line.product.contract_id]
         attach = None
         if contract.id not in state.member_of:
@@ -279,6 +292,7 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
             request_hash=fingerprint,
             receipt=body,
             ended_enrollment=state.ended_enrollments.get(line.product.run_id),
+            seats=_counter(state, contract.id),
         )
         between_read_and_write(plan)
         try:
@@ -363,7 +377,12 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
             contract_id=contract.id, user_id=learner.user_id, source="code", code=found.code, attached_at=now
         )
         attach_plan = AttachPlan(
-            user_id=learner.user_id, code=found, membership=membership, now=now, contract=contract
+            user_id=learner.user_id,
+            code=found,
+            membership=membership,
+            now=now,
+            contract=contract,
+            seats=_counter(state, contract.id),
         )
         between_read_and_write(attach_plan)
         try:
@@ -377,6 +396,12 @@ def attach_by_code(learner: Learner, code_text: str) -> tuple[AttachOutcome, Con
         )
         return "attached", contract
     raise Conflict("attaching kept colliding with other changes; retry", code="checkout_busy")
+
+
+def _counter(state: CheckoutState, contract_id: int) -> SeatHolds | None:
+    """The seat counter as the checkout read it (its seat write is fenced on that read)."""
+    seats = state.seats.get(contract_id)
+    return seats.counter if seats is not None else None
 
 
 def _pause_after(collided: CheckoutCollided, attempt: int) -> None:

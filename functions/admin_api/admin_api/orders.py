@@ -1,0 +1,37 @@
+"""Admin routes: orders by state, one order, refunds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from b2b.api.order_schemas import OrderOut, OrderPage
+from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.services import orders
+
+router = APIGatewayHttpRouter()
+
+OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+
+
+@router.get("/v1/admin/orders", tags=["orders"])
+def list_orders(
+    state: Annotated[str, Query(max_length=40, description="orders in this state")] = "pending_payment",
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
+) -> OrderPage:
+    page = orders.list_by_state(state, page_size(limit), cursor)
+    return OrderPage(
+        items=[OrderOut.model_validate(orders.view(o)) for o in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/v1/admin/orders/<order_id>", tags=["orders"])
+def get_order(order_id: OrderId) -> OrderOut:
+    return OrderOut.model_validate(orders.view(orders.get_order(order_id)))
+
+
+@router.post("/v1/admin/orders/<order_id>/refund", tags=["orders"])
+def refund_order(order_id: OrderId) -> OrderOut:
+    return OrderOut.model_validate(orders.view(orders.refund(order_id)))

@@ -17,6 +17,7 @@ from admin_api import (
     courseware,
     default_enrollments,
     learners,
+    lms_sync,
     organizations,
     system,
 )
@@ -30,6 +31,7 @@ app.include_router(courseware.router)
 app.include_router(codes.router)
 app.include_router(learners.router)
 app.include_router(default_enrollments.router)
+app.include_router(lms_sync.router)
 app.use([require_admin(system.PUBLIC_PATHS)])
 system.enable_docs(app)
 

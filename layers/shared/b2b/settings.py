@@ -55,7 +55,15 @@ class Settings(BaseModel):
     openedx_timeout_seconds: float = Field(10.0, alias="OPENEDX_TIMEOUT_SECONDS", gt=0, le=60)
     openedx_attempts: int = Field(3, alias="OPENEDX_ATTEMPTS", ge=1, le=10)
 
+    # Outbox: the EventBridge bus business events go to, and the queue of enrollments to send to the
+    # LMS (enrollment API, same OAuth2 client as Studio). The mode new LMS enrollments get.
+    event_bus_name: str | None = Field(None, alias="EVENT_BUS_NAME")
+    lms_sync_queue_url: str | None = Field(None, alias="LMS_SYNC_QUEUE_URL")
+    lms_enrollment_mode: str = Field("audit", alias="LMS_ENROLLMENT_MODE", min_length=1)
+
     @field_validator(
+        "event_bus_name",
+        "lms_sync_queue_url",
         "clone_queue_url",
         "openedx_studio_url",
         "openedx_lms_url",
@@ -77,6 +85,11 @@ class Settings(BaseModel):
             and self.openedx_client_id
             and self.openedx_client_secret
         )
+
+    @property
+    def lms_configured(self) -> bool:
+        """True when enrollments can be sent to the LMS (its URL and client credentials present)."""
+        return bool(self.openedx_lms_url and self.openedx_client_id and self.openedx_client_secret)
 
     @property
     def clones_enabled(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,9 @@ class LocalResources:
     tables: dict[str, str] = field(default_factory=dict)  # logical id → table name
     queue_urls: dict[str, str] = field(default_factory=dict)  # logical id → queue URL
     queue_arns: dict[str, str] = field(default_factory=dict)
+    stream_arns: dict[str, str] = field(default_factory=dict)  # table logical id → stream ARN
+    event_buses: dict[str, str] = field(default_factory=dict)  # logical id → bus name
+    event_bus_arns: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, value: Any, template: TemplateModel) -> Any:
         """Evaluate the intrinsic functions the templates's environment variables use."""
@@ -34,12 +38,18 @@ class LocalResources:
                 return self.tables[ref]
             if ref in self.queue_urls:
                 return self.queue_urls[ref]
+            if ref in self.event_buses:
+                return self.event_buses[ref]
             default = template.parameter_default(ref)
             return "" if default is None else default
         if isinstance(value, dict) and "Fn::GetAtt" in value:
             logical, attribute = value["Fn::GetAtt"]
             if attribute == "Arn":
+                if logical in self.event_bus_arns:
+                    return self.event_bus_arns[logical]
                 return self.queue_arns.get(logical, f"arn:aws:local:::{logical}")
+            if attribute == "StreamArn":
+                return self.stream_arns[logical]
             if attribute == "QueueName":
                 return self.queue_urls[logical].rsplit("/", 1)[-1]
         if isinstance(value, dict):
@@ -49,6 +59,13 @@ class LocalResources:
 
 def _strip_tags(props: dict[str, Any], *unsupported: str) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k not in unsupported}
+
+
+def _stream_argument(props: dict[str, Any]) -> dict[str, Any]:
+    """``StreamSpecification`` for CreateTable when the template's table has a stream."""
+    if "StreamSpecification" not in props:
+        return {}
+    return {"StreamSpecification": {"StreamEnabled": True, **props["StreamSpecification"]}}
 
 
 def create_resources(template: TemplateModel, endpoint_url: str, region: str, prefix: str) -> LocalResources:
@@ -71,6 +88,7 @@ def create_resources(template: TemplateModel, endpoint_url: str, region: str, pr
                 AttributeDefinitions=props["AttributeDefinitions"],
                 KeySchema=props["KeySchema"],
                 GlobalSecondaryIndexes=props.get("GlobalSecondaryIndexes", []),
+                **_stream_argument(props),
             )
             ttl = props.get("TimeToLiveSpecification")
             if ttl:
@@ -79,6 +97,9 @@ def create_resources(template: TemplateModel, endpoint_url: str, region: str, pr
                     TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
                 )
         resources.tables[logical] = name
+        if "StreamSpecification" in props:
+            description = dynamodb.describe_table(TableName=name)["Table"]
+            resources.stream_arns[logical] = description["LatestStreamArn"]
 
     queues = template.resources_of_type("AWS::SQS::Queue")
     # Dead-letter queues first, so redrive policies can name them.
@@ -108,7 +129,31 @@ def create_resources(template: TemplateModel, endpoint_url: str, region: str, pr
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         resources.queue_urls[logical] = url
         resources.queue_arns[logical] = arn
+    _create_event_buses(template, session, endpoint_url, prefix, resources)
     return resources
+
+
+def _create_event_buses(
+    template: TemplateModel, session: Any, endpoint_url: str, prefix: str, resources: LocalResources
+) -> None:
+    """Each EventBridge bus of the template, and its archives (moto keeps what they capture)."""
+    events = session.client("events", endpoint_url=endpoint_url)
+    existing = {bus["Name"]: bus["Arn"] for bus in events.list_event_buses()["EventBuses"]}
+    for logical in template.resources_of_type("AWS::Events::EventBus"):
+        name = f"{prefix}-{logical}"
+        arn = existing.get(name) or events.create_event_bus(Name=name)["EventBusArn"]
+        resources.event_buses[logical] = name
+        resources.event_bus_arns[logical] = arn
+    for logical, resource in template.resources_of_type("AWS::Events::Archive").items():
+        props = resource["Properties"]
+        source = props["SourceArn"]["Fn::GetAtt"][0]
+        name = f"{prefix}-{logical}"[:48]
+        with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
+            events.create_archive(
+                ArchiveName=name,
+                EventSourceArn=resources.event_bus_arns[source],
+                RetentionDays=int(props.get("RetentionDays", 0)),
+            )
 
 
 def function_environment(template: TemplateModel, resources: LocalResources) -> dict[str, str]:
@@ -127,6 +172,7 @@ def function_environment(template: TemplateModel, resources: LocalResources) -> 
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_ENDPOINT_URL_DYNAMODB": resources.endpoint_url,
         "AWS_ENDPOINT_URL_SQS": resources.endpoint_url,
+        "AWS_ENDPOINT_URL_EVENTBRIDGE": resources.endpoint_url,
         "AWS_ENDPOINT_URL_S3": resources.endpoint_url,
         "POWERTOOLS_SERVICE_NAME": "b2b-local",
         "POWERTOOLS_TRACE_DISABLED": "true",

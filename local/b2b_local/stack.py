@@ -14,6 +14,7 @@ from b2b_local.invoker import Invoker
 from b2b_local.poller import QueuePoller
 from b2b_local.resources import LocalResources, create_resources, function_environment
 from b2b_local.server import HttpApiGateway
+from b2b_local.stream_poller import StreamPoller
 from b2b_local.template import TemplateModel, read_template
 
 HOST = "127.0.0.1"
@@ -37,6 +38,8 @@ class LocalStack:
     region: str = "us-east-1"
     prefix: str = "b2b-local"
     retry_delay: int = 1
+    # Settings added to every function's environment (e.g. the fake LMS's URL and credentials).
+    extra_environment: dict[str, str] = field(default_factory=dict)
     template: TemplateModel = field(default_factory=read_template)
 
     def __post_init__(self) -> None:
@@ -45,6 +48,7 @@ class LocalStack:
         self._http: BaseWSGIServer | None = None
         self._invoker: Invoker | None = None
         self.poller: QueuePoller | None = None
+        self.stream_poller: StreamPoller | None = None
         self.resources: LocalResources | None = None
         self.environment: dict[str, str] = {}
 
@@ -62,7 +66,7 @@ class LocalStack:
             self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
             self._moto.start()
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
-        self.environment = function_environment(self.template, self.resources)
+        self.environment = function_environment(self.template, self.resources) | self.extra_environment
         code_paths = sorted({str(spec.code_uri) for spec in self.template.functions.values()})
         self._invoker = Invoker(code_paths, self.environment, self.workers)
         gateway = HttpApiGateway(self.template.routes, self.template.functions, self._invoker)
@@ -77,9 +81,19 @@ class LocalStack:
             self.retry_delay,
         )
         self.poller.start()
+        self.stream_poller = StreamPoller(
+            self.template.streams,
+            self.template.functions,
+            self.resources,
+            self._invoker,
+            retry_delay=self.retry_delay,
+        )
+        self.stream_poller.start()
         return self
 
     def stop(self) -> None:
+        if self.stream_poller:
+            self.stream_poller.stop()
         if self.poller:
             self.poller.stop()
         if self._http:

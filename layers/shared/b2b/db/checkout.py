@@ -308,6 +308,7 @@ def checkout_transaction(plan: CheckoutPlan) -> Transaction:
         source="checkout",
         status="active",
         enrolled_at=plan.now,
+        email=plan.email,
     )
     tx.put("enrollment", enrollment, EnrollmentItem.pk.does_not_exist())
     tx.put(

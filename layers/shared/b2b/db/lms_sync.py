@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.expressions.update import Action
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors

@@ -281,6 +281,7 @@ class CheckoutPlan:
     idempotency_key: str | None
     request_hash: str
     receipt: dict[str, Any]
+    email: str | None = None
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ class Learner:
 
     user_id: str
     sso_claim: str | None
+    # Recorded on the enrollment: the LMS sync finds the learner's LMS account by it.
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ def complete(
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
             receipt=body,
+            email=learner.email,
         )
         try:
             repo.commit_checkout(plan)

@@ -3,8 +3,9 @@
 
 Every learner email has an account whose username is the email's local part (``ana@x.org`` → ``ana``),
 unless the email is listed in ``unknown_emails``. Each enrollment call takes the next scripted answer
-from ``script`` ("500", "timeout", "400"); with the script empty it sets the enrollment as asked. A
-"timeout" answer sleeps past the client's timeout and does not apply the call (the client gave up).
+from ``script`` ("500", "timeout", "400", "slow"); with the script empty it sets the enrollment as
+asked. A "timeout" answer sleeps past the client's timeout and does not apply the call; a "slow" one
+sleeps as long and then applies it (a call that overtakes nothing until it lands).
 The local stack serves it for ``make run``; tests script it for failures.
 """
 
@@ -137,6 +138,8 @@ def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
             if answer == "500":
                 self._reply(500, {"message": "Internal Server Error"})
                 return
+            if answer == "slow":
+                time.sleep(fake.slow_seconds)
             if answer == "timeout":
                 time.sleep(fake.slow_seconds)
                 self._reply(504, {"message": "too late"})

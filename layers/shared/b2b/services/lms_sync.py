@@ -29,11 +29,12 @@ class EnrollmentKeptChanging(Exception):
 def sync_enrollment(request: queues.LmsSyncRequest, lms: OpenEdxClient | None, mode: str) -> SyncResult:
     """Bring the LMS in line with one enrollment. Transient LMS failures raise (the queue retries);
     a refusal records ``failed`` with the LMS's reason."""
+    resend = False
     for _ in range(MAX_PASSES):
         enrollment = repo.get_enrollment_sync(request.user_id, request.run_id)
         if enrollment is None:
             return "not_found"
-        if enrollment.lms_state == "synced":
+        if enrollment.lms_state == "synced" and not resend:
             return "already_synced"
         error: str | None = None
         if lms is None:
@@ -55,7 +56,10 @@ def sync_enrollment(request: queues.LmsSyncRequest, lms: OpenEdxClient | None, m
                 now=utcnow(),
             )
         except repo.EnrollmentChanged:
+            # Another delivery may have synced the new status before this call reached the LMS
+            # with the old one: send the current status again, whatever its recorded state.
             logger.info("enrollment changed during its LMS sync; syncing again")
+            resend = True
             continue
         if state == "failed":
             metrics.add_metric(name="LmsSyncFailed", unit="Count", value=1)

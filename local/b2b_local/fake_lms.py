@@ -40,6 +40,8 @@ class LmsEnrollment:
 class FakeLms:
     url: str = ""
     script: list[str] = field(default_factory=list)
+    # Scripted answers for one course run only (taken before ``script``).
+    run_scripts: dict[str, list[str]] = field(default_factory=dict)
     slow_seconds: float = 1.5
     unknown_emails: set[str] = field(default_factory=set)
     token_calls: int = 0
@@ -49,8 +51,11 @@ class FakeLms:
     enrollments: dict[tuple[str, str], LmsEnrollment] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def next_answer(self) -> str:
+    def next_answer(self, course_id: str = "") -> str:
         with self.lock:
+            mine = self.run_scripts.get(course_id)
+            if mine:
+                return mine.pop(0)
             return self.script.pop(0) if self.script else "ok"
 
     def enrollment(self, username: str, course_id: str) -> LmsEnrollment | None:
@@ -134,7 +139,8 @@ def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw or "{}")
             with fake.lock:
                 fake.enrollment_calls.append(body)
-            answer = fake.next_answer()
+            course_id = str((body.get("course_details") or {}).get("course_id", ""))
+            answer = fake.next_answer(course_id)
             if answer == "500":
                 self._reply(500, {"message": "Internal Server Error"})
                 return
@@ -144,7 +150,6 @@ def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fake.slow_seconds)
                 self._reply(504, {"message": "too late"})
                 return
-            course_id = str((body.get("course_details") or {}).get("course_id", ""))
             if answer == "400" or not course_id.startswith("course-v1:"):
                 self._reply(400, {"message": f"No course '{course_id}' found for enrollment"})
                 return

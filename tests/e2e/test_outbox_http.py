@@ -246,3 +246,28 @@ def test_contract_and_courseware_events_reach_the_bus(admin_http, bus_events, un
         None,
         5,
     )
+
+
+def test_the_cli_retries_a_learners_failed_sync(admin_http, http, lms, unique):
+    from b2b_cli.main import app
+    from b2b_local.tokens import mint_token
+    from typer.testing import CliRunner
+
+    # Given a learner whose enrollment the LMS refused
+    contract = builders.contract(builders.organization(unique))
+    product = builders.product(contract)
+    lms.run_scripts[product.run_id] = ["400"]
+    sub = f"gus-{unique}"
+    assert free_checkout(http, sub, product.id, builders.code(product)).status_code == 200
+    assert wait_lms_state(http, sub, product.run_id, "failed")["lms_state"] == "failed"
+    # When an operator runs `b2b learners lms-sync CONTRACT --learner USER`
+    env = {
+        "B2B_API_URL": str(http.base_url).rstrip("/"),
+        "B2B_TOKEN": mint_token("op", admin=True),
+        "B2B_PROFILE": None,
+    }
+    result = CliRunner().invoke(app, ["learners", "lms-sync", str(contract.id), "--learner", sub], env=env)
+    # Then it says what it queued, and the LMS enrolls the learner
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "was failed" in result.stdout + result.stderr
+    wait_lms(lms, sub, product.run_id, active=True)

@@ -177,3 +177,30 @@ def test_an_enroll_call_that_lands_after_the_unenroll_is_corrected(lms, unique):
     assert active_flags == [True, False, False]
     assert lms.enrollment(user_id, run_id).is_active is False
     assert repo.get_enrollment_sync(user_id, run_id).lms_state == "synced"
+
+
+def test_the_worker_handler_accepts_its_sample_event_without_an_lms():
+    import json
+    from pathlib import Path
+
+    from lms_sync.handler import lambda_handler
+
+    from tests.factories import generate_context
+
+    # Given the sample message's enrollment, on a stack without LMS settings
+    event = json.loads((Path(__file__).resolve().parents[2] / "events" / "lms_sync_sqs.json").read_text())
+    body = json.loads(event["Records"][0]["body"])
+    EnrollmentItem(
+        pk=keys.user_pk(body["user_id"]),
+        sk=keys.enrollment_sk(body["run_id"]),
+        user_id=body["user_id"],
+        run_id=body["run_id"],
+        source="checkout",
+        status="active",
+        enrolled_at=utcnow(),
+    ).save()
+    # When the worker handles it
+    result = lambda_handler(event, generate_context())
+    # Then the record succeeded and the enrollment says the LMS is not configured
+    assert result == {"batchItemFailures": []}
+    assert repo.get_enrollment_sync(body["user_id"], body["run_id"]).lms_state == "not_configured"

@@ -20,6 +20,9 @@ from b2b_local.invoker import Invoker
 from b2b_local.resources import LocalResources
 from b2b_local.template import FunctionSpec, StreamSubscription
 
+# Seconds without a record after which the pollers slow down.
+QUIET_SECONDS = 30.0
+
 
 def _json_safe(record: dict[str, Any]) -> dict[str, Any]:
     """The record as Lambda delivers it: the creation time in epoch seconds."""
@@ -47,6 +50,7 @@ class StreamPoller:
         *,
         retry_delay: float = 1.0,
         poll_interval: float = 0.1,
+        idle_poll_interval: float = 0.5,
     ) -> None:
         self._subscriptions = subscriptions
         self._functions = functions
@@ -54,6 +58,9 @@ class StreamPoller:
         self._invoker = invoker
         self._retry_delay = retry_delay
         self._poll_interval = poll_interval
+        # After a quiet spell the pollers slow down: every GetRecords makes moto keep one more
+        # shard iterator for good, and `make run` may stay up for hours.
+        self._idle_poll_interval = idle_poll_interval
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._streams = boto3.client(
@@ -103,6 +110,7 @@ class StreamPoller:
     def _run(self, subscription: StreamSubscription, iterator: str) -> None:
         spec = self._functions[subscription.function]
         arn = self._resources.stream_arns[subscription.table]
+        last_record_at = time.monotonic()
         while not self._stop.is_set():
             started = time.monotonic()
             try:
@@ -116,9 +124,11 @@ class StreamPoller:
             if not records:
                 with self._lock:
                     self._empty_read_at[subscription.function] = started
-                self._stop.wait(self._poll_interval)
+                quiet = time.monotonic() - last_record_at > QUIET_SECONDS
+                self._stop.wait(self._idle_poll_interval if quiet else self._poll_interval)
                 iterator = next_iterator
                 continue
+            last_record_at = time.monotonic()
             batch = [r for r in records if passes(list(subscription.filters), r)]
             failed = self._deliver(subscription, spec, arn, batch) if batch else None
             if failed is None:

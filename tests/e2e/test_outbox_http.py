@@ -271,3 +271,58 @@ def test_the_cli_retries_a_learners_failed_sync(admin_http, http, lms, unique):
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert "was failed" in result.stdout + result.stderr
     wait_lms(lms, sub, product.run_id, active=True)
+
+
+def test_courseware_and_learner_detach_events_reach_the_bus(admin_http, bus_events, unique):
+    from urllib.parse import quote as quote_path
+
+    # Given a contract with a catalog course attached, then removed, and a learner added then removed
+    created = admin_http.post(
+        "/v1/contracts",
+        json={
+            "organization_name": f"Links {unique}",
+            "create_organization": True,
+            "name": "Links",
+            "membership_type": "code",
+        },
+    )
+    assert created.status_code == 201, created.text
+    contract_id = created.json()["id"]
+    course_id = f"course-v1:UAI_SOURCE+EV{unique}"
+    assert (
+        admin_http.post("/v1/catalog/courses", json={"course_id": course_id, "title": "Events"}).status_code
+        == 201
+    )
+    assert (
+        admin_http.post("/v1/catalog/course-runs", json={"run_id": f"{course_id}+SOURCE"}).status_code == 201
+    )
+    attached = admin_http.post(f"/v1/contracts/{contract_id}/courseware", json={"courseware_id": course_id})
+    assert attached.status_code == 201, attached.text
+    removed = admin_http.delete(f"/v1/contracts/{contract_id}/courseware/{quote_path(course_id, safe='')}")
+    assert removed.status_code in {200, 204}, removed.text
+    learner = f"leo-{unique}"
+    assert admin_http.put(f"/v1/contracts/{contract_id}/learners/{learner}").status_code == 201
+    assert admin_http.delete(f"/v1/contracts/{contract_id}/learners/{learner}").status_code == 204
+
+    # Then the bus carries courseware attached and detached, learner attached and detached (source admin)
+    def this_contract(event: dict) -> bool:
+        kind = event["detail-type"]
+        return (kind.startswith(("b2b.courseware.", "b2b.learner."))) and event["detail"][
+            "contract_id"
+        ] == contract_id
+
+    received = bus_events.wait_for(this_contract, count=4)
+    assert sorted(e["detail-type"] for e in received) == [
+        "b2b.courseware.attached.v1",
+        "b2b.courseware.detached.v1",
+        "b2b.learner.attached.v1",
+        "b2b.learner.detached.v1",
+    ]
+    for event in received:
+        validate(event)
+    assert {e["detail"].get("source") for e in received if e["detail-type"].startswith("b2b.learner.")} == {
+        "admin"
+    }
+    assert {e["detail"].get("courseware_id") for e in received if "courseware" in e["detail-type"]} == {
+        course_id
+    }

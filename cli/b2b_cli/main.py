@@ -99,6 +99,30 @@ def remove_learner(
         note(f"{user_id} detached from contract {contract_id}.")
 
 
+@learners_app.command("lms-sync", epilog="Example: b2b learners lms-sync 12 --learner learner-42")
+def lms_sync(
+    ctx: typer.Context,
+    contract_id: ContractArg,
+    learner: Annotated[
+        str | None, typer.Option("--learner", help="Only this learner's enrollments (default: everyone's).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send again to the LMS the contract's enrollments that are not synced (failed, pending, not configured)."""
+    path = f"/v1/contracts/{segment(contract_id)}"
+    path += f"/learners/{segment(learner)}/lms-sync" if learner else "/lms-sync"
+    result = call(ctx, lambda api: api.post(path, None))
+    if as_json:
+        emit_json(result)
+        return
+    queued = result.get("queued", []) if isinstance(result, dict) else []
+    for item in queued:
+        reason = f" ({item['lms_error']})" if item.get("lms_error") else ""
+        note(f"{item['user_id']} {item['run_id']}: was {item['lms_state']}{reason}, queued")
+    synced = result.get("already_synced", 0) if isinstance(result, dict) else 0
+    note(f"{len(queued)} enrollment(s) queued for the LMS; {synced} already synced.")
+
+
 @app.command(epilog="Example: b2b stats 12 --json")
 def stats(ctx: typer.Context, contract_id: ContractArg, as_json: JsonFlag = False) -> None:
     """Seats, learners and code counts of a contract."""

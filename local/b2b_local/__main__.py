@@ -12,9 +12,16 @@ from b2b_local.tokens import mint_client_token, mint_token
 
 
 def _run(args: argparse.Namespace) -> int:
-    from b2b_local.stack import LocalStack  # noqa: PLC0415 - keep `token` fast
+    from contextlib import ExitStack  # noqa: PLC0415 - keep `token` fast
 
-    stack = LocalStack(api_port=args.port, workers=args.workers)
+    from b2b_local.fake_lms import fake_lms  # noqa: PLC0415
+    from b2b_local.stack import LocalStack  # noqa: PLC0415
+
+    resources = ExitStack()
+    lms = resources.enter_context(fake_lms()) if args.fake_lms else None
+    stack = LocalStack(
+        api_port=args.port, workers=args.workers, extra_environment=lms.environment() if lms else {}
+    )
     stack.start()
     admin = mint_token("dev-admin", admin=True)
     print(
@@ -22,9 +29,10 @@ def _run(args: argparse.Namespace) -> int:
 B2B local stack is up.
   API        {stack.api_url}        (routes from template.yaml)
   Docs       {stack.api_url}/v1/docs
-  moto       {stack.moto_url}  (DynamoDB + SQS)
+  moto       {stack.moto_url}  (DynamoDB + stream, SQS, EventBridge)
   Queues     {", ".join(sorted((stack.resources.queue_urls if stack.resources else {}).keys()))}
   Keycloak   {stack.keycloak.url + " (fake: realm " + stack.keycloak.realm + ")" if stack.keycloak else "as configured"}
+  Fake LMS   {lms.url if lms else "off (enrollments stay not_configured)"}
 
 Admin token (12 h):   make token ARGS=--admin
   curl -H "Authorization: Bearer {admin}" {stack.api_url}/v1/organizations
@@ -43,6 +51,7 @@ Ctrl-C stops everything.""",
     finally:
         print("\nstopping…", flush=True)
         stack.stop()
+        resources.close()
     return 0
 
 
@@ -72,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="start moto, the HTTP API on 127.0.0.1 and the queue poller")
     run.add_argument("--port", type=int, default=3000)
     run.add_argument("--workers", type=int, default=4, help="handler worker processes")
+    run.add_argument(
+        "--no-fake-lms",
+        dest="fake_lms",
+        action="store_false",
+        help="do not serve a fake Open edX LMS (enrollments are then not sent anywhere)",
+    )
     run.set_defaults(func=_run)
     token = commands.add_parser("token", help="print a dev JWT signed with B2B_DEV_JWT_SECRET")
     token.add_argument("--sub", default="dev-admin")

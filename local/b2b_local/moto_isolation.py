@@ -80,14 +80,25 @@ def _touched_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[t
     return saved
 
 
+def _stream_lengths(saved: list[tuple[Any, Any, Any, Any]]) -> list[tuple[Any, int]]:
+    """(stream shard, records in it) of each touched table with a stream, before the transaction."""
+    shards = {id(t.stream_shard): t.stream_shard for t, *_ in saved if t.stream_shard is not None}
+    return [(shard, len(shard.items)) for shard in shards.values()]
+
+
 def _with_item_rollback(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(self: Any, transact_items: list[dict[str, Any]]) -> Any:
         with _WRITE_LOCK:
             saved = _touched_items(self, transact_items)
+            streams = _stream_lengths(saved)
             try:
                 return method(self, transact_items)
             except Exception:
+                # moto writes a stream record per operation as it goes; an aborted transaction
+                # has none in DynamoDB, so the records of its applied operations go too.
+                for shard, length in streams:
+                    del shard.items[length:]
                 for table, hash_value, range_value, item in reversed(saved):
                     if range_value is None:
                         if item is None:

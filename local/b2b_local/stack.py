@@ -21,6 +21,7 @@ from b2b_local.resources import (
     function_environment,
 )
 from b2b_local.server import HttpApiGateway
+from b2b_local.stream_poller import StreamPoller
 from b2b_local.template import TemplateModel, read_template
 
 HOST = "127.0.0.1"
@@ -46,6 +47,8 @@ class LocalStack:
     retry_delay: int = 1
     # A file that receives every function's log lines (as CloudWatch Logs would), or None.
     log_file: str | None = None
+    # Settings added to every function's environment (e.g. the fake LMS's URL and credentials).
+    extra_environment: dict[str, str] = field(default_factory=dict)
     template: TemplateModel = field(default_factory=read_template)
     # Variables set on every function over the template's (e.g. a short ORDER_HOLD_SECONDS in tests).
     environment_overrides: dict[str, str] = field(default_factory=dict)
@@ -56,6 +59,7 @@ class LocalStack:
         self._http: BaseWSGIServer | None = None
         self._invoker: Invoker | None = None
         self.poller: QueuePoller | None = None
+        self.stream_poller: StreamPoller | None = None
         self.resources: LocalResources | None = None
         # Each function's environment, exactly as template.yaml gives it (plus local endpoints).
         self.environments: dict[str, dict[str, str]] = {}
@@ -79,7 +83,9 @@ class LocalStack:
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
         check_function_environments(self.template, self.resources)
         self.environments = {
-            name: function_environment(self.template, self.resources, name) | self.environment_overrides
+            name: function_environment(self.template, self.resources, name)
+            | self.environment_overrides
+            | self.extra_environment
             for name in self.template.functions
         }
         self._start_fake_keycloak()
@@ -105,6 +111,14 @@ class LocalStack:
             self.retry_delay,
         )
         self.poller.start()
+        self.stream_poller = StreamPoller(
+            self.template.streams,
+            self.template.functions,
+            self.resources,
+            self._invoker,
+            retry_delay=self.retry_delay,
+        )
+        self.stream_poller.start()
         return self
 
     def _start_fake_keycloak(self) -> None:
@@ -123,6 +137,8 @@ class LocalStack:
             }
 
     def stop(self) -> None:
+        if self.stream_poller:
+            self.stream_poller.stop()
         if self.poller:
             self.poller.stop()
         if self._http:

@@ -73,6 +73,15 @@ class QueueSubscription:
     report_failures: bool
 
 
+@dataclass(frozen=True)
+class StreamSubscription:
+    function: str
+    table: str  # logical id of the table
+    batch_size: int
+    filters: tuple[str, ...]  # JSON patterns of FilterCriteria (any one passes)
+    report_failures: bool
+
+
 @dataclass
 class FunctionSpec:
     name: str
@@ -95,6 +104,7 @@ class TemplateModel:
     subscriptions: list[QueueSubscription]
     # EventBridge Scheduler schedules (logical id) → the function each one invokes.
     schedules: dict[str, str] = field(default_factory=dict)
+    streams: list[StreamSubscription] = field(default_factory=list)
 
     def resources_of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.raw["Resources"].items() if v["Type"] == kind}
@@ -111,6 +121,7 @@ def read_template(path: Path = TEMPLATE_PATH) -> TemplateModel:
     functions: dict[str, FunctionSpec] = {}
     routes: list[HttpRoute] = []
     subscriptions: list[QueueSubscription] = []
+    streams: list[StreamSubscription] = []
     for name, resource in raw["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
@@ -146,11 +157,28 @@ def read_template(path: Path = TEMPLATE_PATH) -> TemplateModel:
                         in event_props.get("FunctionResponseTypes", []),
                     )
                 )
+            elif event["Type"] == "DynamoDB":
+                filters = event_props.get("FilterCriteria", {}).get("Filters", [])
+                streams.append(
+                    StreamSubscription(
+                        function=name,
+                        table=event_props["Stream"]["Fn::GetAtt"][0],
+                        batch_size=int(event_props.get("BatchSize", 100)),
+                        filters=tuple(f["Pattern"] for f in filters),
+                        report_failures="ReportBatchItemFailures"
+                        in event_props.get("FunctionResponseTypes", []),
+                    )
+                )
     schedules = {
         name: resource["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
         for name, resource in raw["Resources"].items()
         if resource["Type"] == "AWS::Scheduler::Schedule"
     }
     return TemplateModel(
-        raw=raw, functions=functions, routes=routes, subscriptions=subscriptions, schedules=schedules
+        raw=raw,
+        functions=functions,
+        routes=routes,
+        subscriptions=subscriptions,
+        schedules=schedules,
+        streams=streams,
     )

@@ -101,3 +101,19 @@ def test_the_table_is_kept_and_protected_in_prod():
     table = RESOURCES["Table"]
     assert table["DeletionPolicy"] == "Retain"
     assert table["Properties"]["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+
+
+def test_the_table_streams_both_images_to_a_bus_with_an_archive():
+    assert RESOURCES["Table"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert RESOURCES["EventBus"]["Type"] == "AWS::Events::EventBus"
+    archive = RESOURCES["EventArchive"]["Properties"]
+    assert archive["SourceArn"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
+    assert archive["RetentionDays"] > 0
+
+
+def test_lms_sync_failures_raise_an_alarm():
+    alarm = RESOURCES["LmsSyncFailedAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("B2BContracts", "LmsSyncFailed")
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "lms-sync"}]
+    worker_env = RESOURCES["LmsSyncFunction"]["Properties"]["Environment"]["Variables"]
+    assert worker_env["POWERTOOLS_SERVICE_NAME"] == "lms-sync"

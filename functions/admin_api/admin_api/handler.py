@@ -18,6 +18,7 @@ from admin_api import (
     courseware,
     default_enrollments,
     learners,
+    lms_sync,
     orders,
     organizations,
     system,
@@ -35,6 +36,7 @@ app.include_router(codes.router)
 app.include_router(learners.router)
 app.include_router(default_enrollments.router)
 app.include_router(orders.router)
+app.include_router(lms_sync.router)
 app.use([require_admin(system.PUBLIC_PATHS)])
 system.enable_docs(app)
 

@@ -12,4 +12,4 @@ def current_learner(app: APIGatewayHttpResolver) -> Learner:
     """The token's ``sub`` and its SSO organization claim (configurable name), if any."""
     principal = current_principal(app)
     values = claim_values(principal.claims, get_settings().sso_org_claim)
-    return Learner(user_id=principal.user_id, sso_claim=values[0] if values else None)
+    return Learner(user_id=principal.user_id, sso_claim=values[0] if values else None, email=principal.email)

@@ -15,9 +15,12 @@ from b2b.api.auth import require_user
 from b2b.api.resolver import build_resolver
 from b2b.observability import logger, metrics, tracer
 from b2b.services import orders
+from b2b.settings import require_settings
 
 from orders_api import routes
 
+# Fails the cold start when a variable this function needs is missing.
+require_settings(__name__)
 # Stripe signs its calls instead of bearing a token.
 PUBLIC_PATHS = frozenset({"/v1/hooks/stripe"})
 

@@ -1,4 +1,5 @@
-"""Open edX client: clone a course run in Studio with an OAuth2 client-credentials token.
+"""Open edX client: clone a course run in Studio and enroll learners in the LMS, with an OAuth2
+client-credentials token.
 
 Transient failures (timeouts, connection errors, 5xx, 429) are retried with exponential backoff
 and then reported as :class:`StudioUnavailable`; a 4xx Studio answer is permanent and reported
@@ -22,6 +23,8 @@ from b2b.observability import logger
 from b2b.settings import Settings
 
 CLONE_PATH = "/api/v1/course_runs/clone/"
+ENROLLMENT_PATH = "/api/enrollment/v1/enrollment"
+ACCOUNTS_PATH = "/api/user/v1/accounts"
 TOKEN_PATH = "/oauth2/access_token"
 # Renew a token this long before Open edX says it expires.
 TOKEN_EXPIRY_MARGIN_SECONDS = 30.0
@@ -30,6 +33,14 @@ CloneOutcome = Literal["cloned", "already_exists"]
 
 class StudioRejected(Exception):
     """Studio refused the request for good (a 4xx that retrying cannot fix)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LmsRejected(Exception):
+    """The LMS refused an enrollment or account lookup for good (a 4xx, or no account)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -53,6 +64,21 @@ class OpenEdxConfig:
     timeout_seconds: float = 10.0
     attempts: int = 3
     backoff_seconds: float = 0.5
+
+    @classmethod
+    def for_lms(cls, settings: Settings) -> OpenEdxConfig | None:
+        """The LMS part of ``settings`` (no Studio needed), or None when the LMS is not configured."""
+        if not settings.lms_configured:
+            return None
+        assert settings.openedx_lms_url
+        return cls(
+            studio_url=(settings.openedx_studio_url or settings.openedx_lms_url).rstrip("/"),
+            lms_url=settings.openedx_lms_url.rstrip("/"),
+            client_id=settings.openedx_client_id or "",
+            client_secret=settings.openedx_client_secret or "",
+            timeout_seconds=settings.openedx_timeout_seconds,
+            attempts=settings.openedx_attempts,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenEdxConfig | None:
@@ -140,6 +166,43 @@ class OpenEdxClient:
         if _already_exists(response):
             return "already_exists"
         raise StudioRejected(f"Studio answered {response.status_code}: {response.text[:500]}")
+
+    def _authorized(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = self._send(method, url, authorize=True, **kwargs)
+        if response.status_code == 401:
+            self._forget_token()
+            response = self._send(method, url, authorize=True, **kwargs)
+        return response
+
+    def username_for_email(self, email: str) -> str:
+        """The LMS username of the account with ``email`` (the user accounts API)."""
+        response = self._authorized("GET", f"{self._config.lms_url}{ACCOUNTS_PATH}", params={"email": email})
+        if response.status_code == 404:
+            raise LmsRejected("the LMS has no account with the learner's email")
+        if not response.is_success:
+            raise LmsRejected(f"account lookup answered {response.status_code}: {response.text[:300]}")
+        try:
+            body = response.json()
+            accounts = body if isinstance(body, list) else [body]
+            username = str(accounts[0]["username"]) if accounts else ""
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise LmsRejected("account lookup answer is not understood") from exc
+        if not username:
+            raise LmsRejected("the LMS has no account with the learner's email")
+        return username
+
+    def set_enrollment(self, username: str, run_id: str, mode: str, active: bool) -> None:
+        """Enroll ``username`` in ``run_id`` (``active``) or end that enrollment; the LMS call is
+        idempotent (the same body twice leaves the same enrollment)."""
+        payload = {
+            "user": username,
+            "mode": mode,
+            "is_active": active,
+            "course_details": {"course_id": run_id},
+        }
+        response = self._authorized("POST", f"{self._config.lms_url}{ENROLLMENT_PATH}", json=payload)
+        if not response.is_success:
+            raise LmsRejected(f"enrollment API answered {response.status_code}: {response.text[:300]}")
 
     def _send(self, method: str, url: str, *, authorize: bool = False, **kwargs: Any) -> httpx.Response:
         last_problem = ""

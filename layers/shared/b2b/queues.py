@@ -120,3 +120,33 @@ def _sso_sqs_client() -> SQSClient:
 
     config = Config(connect_timeout=0.5, read_timeout=1.0, retries={"max_attempts": 2, "mode": "standard"})
     return boto3.client("sqs", region_name=get_settings().aws_region, config=config)
+
+
+class LmsSyncRequest(BaseModel):
+    """Body of a message on the LMS sync queue: bring the LMS in line with this enrollment.
+
+    It names the enrollment only: the worker reads the enrollment's current state, so a message
+    that arrives late or twice still sends the LMS what the table says now.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_id: str = Field(min_length=1)
+    run_id: str = Field(min_length=1, max_length=255)
+    reason: Literal["enrollment_changed", "retry"] = "enrollment_changed"
+    change_id: str | None = None
+
+
+def request_lms_sync(requests: list[LmsSyncRequest]) -> None:
+    """Queue LMS syncs, ten to a SendMessageBatch; raises when any entry was not accepted."""
+    if not requests:
+        return
+    queue_url = _queue_url(get_settings().lms_sync_queue_url, "LMS_SYNC_QUEUE_URL")
+    for start in range(0, len(requests), 10):
+        chunk = requests[start : start + 10]
+        response = _sqs_client().send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(chunk)],
+        )
+        if response.get("Failed"):
+            raise RuntimeError(f"LMS syncs not queued: {response['Failed']}")

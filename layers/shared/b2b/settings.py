@@ -63,7 +63,15 @@ class Settings(BaseModel):
     openedx_timeout_seconds: float = Field(10.0, alias="OPENEDX_TIMEOUT_SECONDS", gt=0, le=60)
     openedx_attempts: int = Field(3, alias="OPENEDX_ATTEMPTS", ge=1, le=10)
 
+    # Outbox: the EventBridge bus business events go to, and the queue of enrollments to send to the
+    # LMS (enrollment API, same OAuth2 client as Studio). The mode new LMS enrollments get.
+    event_bus_name: str | None = Field(None, alias="EVENT_BUS_NAME")
+    lms_sync_queue_url: str | None = Field(None, alias="LMS_SYNC_QUEUE_URL")
+    lms_enrollment_mode: str = Field("audit", alias="LMS_ENROLLMENT_MODE", min_length=1)
+
     @field_validator(
+        "event_bus_name",
+        "lms_sync_queue_url",
         "clone_queue_url",
         "openedx_studio_url",
         "openedx_lms_url",
@@ -85,6 +93,11 @@ class Settings(BaseModel):
             and self.openedx_client_id
             and (self.openedx_client_secret_id or (self.is_local and self.openedx_client_secret))
         )
+
+    @property
+    def lms_configured(self) -> bool:
+        """True when enrollments can be sent to the LMS (its URL and client credentials present)."""
+        return bool(self.openedx_lms_url and self.openedx_client_id and self.openedx_client_secret)
 
     @property
     def clones_enabled(self) -> bool:
@@ -206,7 +219,15 @@ _EVERY_FUNCTION = ("STAGE", "TABLE_NAME")
 
 FUNCTION_REQUIREMENTS: Mapping[str, frozenset[str]] = {
     # Contract changes queue reconciliations; new contract runs queue clones.
-    "admin_api.handler": frozenset({*_EVERY_FUNCTION, "RECONCILE_QUEUE_URL", "CLONE_QUEUE_URL"}),
+    "admin_api.handler": frozenset(
+        {*_EVERY_FUNCTION, "RECONCILE_QUEUE_URL", "CLONE_QUEUE_URL", "LMS_SYNC_QUEUE_URL"}
+    ),
+    # Orders: payment confirmations, refunds, Stripe, and the sweep of ended holds.
+    "orders_api.handler": frozenset(_EVERY_FUNCTION),
+    # The outbox publisher puts business events on the bus and enrollment changes on the LMS queue.
+    "event_publisher.handler": frozenset({*_EVERY_FUNCTION, "EVENT_BUS_NAME", "LMS_SYNC_QUEUE_URL"}),
+    # Open edX settings are optional: without them enrollments are marked not_configured.
+    "lms_sync.handler": frozenset(_EVERY_FUNCTION),
     # The organization claim middleware hands unfinished SSO work to the attach queue.
     "checkout_api.handler": frozenset({*_EVERY_FUNCTION, "SSO_ATTACH_QUEUE_URL"}),
     "learner_api.handler": frozenset({*_EVERY_FUNCTION, "SSO_ATTACH_QUEUE_URL"}),

@@ -40,6 +40,10 @@ class EnrollmentOut(Schema):
     source: str
     status: str
     enrolled_at: datetime
+    lms_state: Literal["pending", "synced", "failed", "not_configured"] = Field(
+        description="Where the Open edX LMS stands on this enrollment's current status"
+    )
+    lms_error: str | None = Field(None, description="Why the LMS refused it (lms_state failed)")
 
     @classmethod
     def of(cls, enrollment: Enrollment) -> EnrollmentOut:
@@ -50,6 +54,8 @@ class EnrollmentOut(Schema):
             source=enrollment.source,
             status=enrollment.status,
             enrolled_at=enrollment.enrolled_at,
+            lms_state=enrollment.lms_state,
+            lms_error=enrollment.lms_error,
         )
 
 

@@ -362,6 +362,7 @@ def _enrollment_writes(tx: Transaction, plan: CheckoutPlan) -> None:
         source="checkout",
         status="active",
         enrolled_at=plan.now,
+        email=plan.email,
     )
     ended = plan.ended_enrollment
     if ended is None:

@@ -9,6 +9,7 @@ from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import EnrollmentItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.domain.errors import NotFound
+from b2b.domain.lms import lms_state_of
 from b2b.domain.model import Enrollment, Page
 
 
@@ -36,6 +37,8 @@ def to_enrollment(item: EnrollmentItem) -> Enrollment:
         source=item.source,
         status="unenrolled" if item.status == "unenrolled" else "active",
         enrolled_at=item.enrolled_at,
+        lms_state=lms_state_of(item.status, item.lms_state, item.lms_status),
+        lms_error=item.lms_error,
     )
 
 

@@ -129,6 +129,10 @@ def enrollment_history_sk(run_id: str, enrolled_at: str) -> str:
     return f"{ENROLLMENT_HISTORY_SK_PREFIX}{run_id}#{enrolled_at}"
 
 
+# The learner's LMS account (username resolved by email), in the learner's partition.
+LMS_ACCOUNT_SK = "LMS_ACCOUNT"
+
+
 # Code counters: one item per product in the contract's partition, so stats never scan codes.
 CODE_COUNTER_SK_PREFIX = "CODESTATS#"
 

@@ -144,6 +144,13 @@ class EnrollmentItem(TableItem, discriminator="enrollment"):
     source = UnicodeAttribute()  # checkout | default_enrollment | admin
     status = UnicodeAttribute(default="active")
     enrolled_at = UTCDateTimeAttribute()
+    # The learner's email when the enrolling request carried one (the LMS account is found by it).
+    email = UnicodeAttribute(null=True)
+    # The LMS sync worker's last result and the status it was about (see b2b.domain.lms).
+    lms_state = UnicodeAttribute(null=True)
+    lms_status = UnicodeAttribute(null=True)
+    lms_error = UnicodeAttribute(null=True)
+    lms_synced_at = UTCDateTimeAttribute(null=True)
 
 
 class EnrollmentHistoryItem(TableItem, discriminator="enrollment_history"):
@@ -389,3 +396,12 @@ class PaymentItem(TableItem, discriminator="payment"):
 
     order_id = UnicodeAttribute()
     recorded_at = UTCDateTimeAttribute()
+
+
+class LmsAccountItem(TableItem, discriminator="lms_account"):
+    """A learner's LMS username, resolved once by email and kept in the learner's partition."""
+
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    lms_username = UnicodeAttribute()
+    resolved_at = UTCDateTimeAttribute()

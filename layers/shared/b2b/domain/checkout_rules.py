@@ -347,6 +347,7 @@ class CheckoutPlan:
     # The learner's earlier, ended enrollment in the run: kept as history, replaced by the new one.
     ended_enrollment: Enrollment | None = None
     seats: SeatHolds | None = None  # the seat counter as read (None: read when writing)
+    email: str | None = None
 
 
 @dataclass(frozen=True)

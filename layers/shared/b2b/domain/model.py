@@ -238,6 +238,9 @@ class Enrollment:
     source: str  # checkout | default_enrollment | admin
     status: EnrollmentStatus
     enrolled_at: datetime
+    # Where the LMS stands (see b2b.domain.lms): pending until the sync worker has been through.
+    lms_state: str = "pending"
+    lms_error: str | None = None
 
 
 IntentionKind = Literal["course", "run"]

@@ -90,6 +90,8 @@ class Learner:
 
     user_id: str
     sso_claim: str | None
+    # Recorded on the enrollment: the LMS sync finds the learner's LMS account by it.
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,7 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
             receipt=body,
             ended_enrollment=state.ended_enrollments.get(line.product.run_id),
             seats=_counter(state, contract.id),
+            email=learner.email,
         )
         between_read_and_write(plan)
         try:

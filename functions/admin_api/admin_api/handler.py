@@ -21,7 +21,8 @@ from admin_api import (
     system,
 )
 
-app = build_resolver()
+# The admin role is checked before any body is read or validated.
+app = build_resolver(gates=[require_admin(system.PUBLIC_PATHS)])
 app.include_router(system.router)
 app.include_router(organizations.router)
 app.include_router(contracts.router)
@@ -30,7 +31,6 @@ app.include_router(courseware.router)
 app.include_router(codes.router)
 app.include_router(learners.router)
 app.include_router(default_enrollments.router)
-app.use([require_admin(system.PUBLIC_PATHS)])
 system.enable_docs(app)
 
 

@@ -13,9 +13,9 @@ from b2b.observability import logger, metrics, tracer
 
 from learner_api import me
 
-app = build_resolver()
+app = build_resolver(gates=[require_user])
 app.include_router(me.router)
-app.use([require_user, sync_sso_claims])
+app.use([sync_sso_claims])
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -21,6 +21,7 @@ from b2b.domain.errors import (
     InvalidInput,
     NotFound,
     Throttled,
+    TooLarge,
     Unauthorized,
     Unavailable,
 )
@@ -95,6 +96,7 @@ _STATUS_OF: dict[type[B2BError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
     InvalidInput: 422,
     Throttled: 429,
     Unavailable: 503,

@@ -18,9 +18,20 @@ from pydantic import (
 from b2b.api.base import Schema, StrictBody
 from b2b.domain.model import MEMBERSHIP_TYPE_INPUTS, Contract, MembershipType, Organization
 
+# Dates the API accepts: wide enough for any contract or course run, narrow enough that converting
+# a far offset to UTC (9999-12-31T23:00-05:00) or adding a validity window never overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("must be between 1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
+    return utc
 
 
 def _not_null(value: Any) -> Any:

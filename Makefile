@@ -7,11 +7,16 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
+# The OpenAPI style linter (Redocly CLI, from npm), kept out of the repository in .tools.
+TOOLS := .tools
+REDOCLY := $(TOOLS)/node_modules/.bin/redocly
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 ARGS ?=
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help setup run token test lint format types unit e2e template bench clean
+.PHONY: help setup run token test lint format types unit e2e template bench clean openapi openapi-lint
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,13 +54,23 @@ types: $(VENV)/.installed  ## mypy (strict on the shared layer)
 unit: $(VENV)/.installed  ## pytest: unit, integration and end-to-end tests
 	$(VENV)/bin/pytest $(ARGS)
 
+openapi: $(VENV)/.installed  ## rewrite the committed OpenAPI document after an API change (review the diff)
+	$(PY) -m b2b_local openapi
+
+$(REDOCLY):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --silent @redocly/cli@2.77.0
+
+openapi-lint: $(VENV)/.installed $(REDOCLY)  ## the OpenAPI document: current, valid, and Redocly's strict style rules
+	$(PY) -m b2b_local openapi --check
+	$(REDOCLY) lint --format=summary functions/admin_api/admin_api/openapi.json
+
 template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and sam build
 	$(SAM) validate --lint --template template.yaml
 	$(SAM) build --template template.yaml --build-dir .aws-sam/build
 	@test -n "$$(find .aws-sam/build/SharedLayer/python/b2b/__pycache__ -name '*.pyc' 2>/dev/null)" \
 		|| { echo "the built layer has no compiled bytecode"; exit 1; }
 
-test: lint types unit template  ## everything CI runs
+test: lint types openapi-lint unit template  ## everything CI runs
 
 bench: $(VENV)/.installed  ## run the benchmarks and write docs/benchmarks.md
 	$(PY) -m bench

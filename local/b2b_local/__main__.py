@@ -1,4 +1,5 @@
-"""`python -m b2b_local run` starts the local stack; `python -m b2b_local token` mints a dev token."""
+"""`python -m b2b_local run` starts the local stack; `token` mints a dev token; `openapi` writes the
+OpenAPI document (``--check`` compares it with the committed copy)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    from b2b_local.openapi import write_or_check  # noqa: PLC0415
+
+    return write_or_check(args.check)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="b2b-local", description="Local stack of the B2B backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -61,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--email")
     token.add_argument("--group", action="append", help="extra cognito:groups entry")
     token.set_defaults(func=_token)
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document of the whole API")
+    openapi.add_argument("--check", action="store_true", help="fail if the committed copy is stale")
+    openapi.set_defaults(func=_openapi)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

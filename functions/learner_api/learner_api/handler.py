@@ -14,7 +14,10 @@ from b2b.observability import logger, metrics, tracer
 from learner_api import me
 
 app = build_resolver(gates=[require_user])
-app.include_router(me.router)
+# The routes this function serves (the OpenAPI document is assembled from the same list).
+ROUTERS = [me.router]
+for router in ROUTERS:
+    app.include_router(router)
 app.use([sync_sso_claims])
 
 

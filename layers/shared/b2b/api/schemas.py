@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
@@ -70,6 +71,10 @@ ContractId = Annotated[int, Field(ge=1, le=2**53)]
 
 
 class OrganizationCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "UniversityX", "sso_organization_id": "universityx-idp"}]}
+    )
+
     name: Name
     org_key: OrgKey | None = Field(None, description="derived from the name when omitted")
     org_key_prefix: OrgKeyPrefix = "UAI_"
@@ -121,6 +126,23 @@ class OrganizationPage(Schema):
 
 
 class ContractCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organization_name": "UniversityX",
+                    "create_organization": True,
+                    "name": "UniversityX 2027",
+                    "membership_type": "code",
+                    "start": "2027-01-01T00:00:00Z",
+                    "end": "2027-12-31T00:00:00Z",
+                    "max_learners": 200,
+                    "price": "0.00",
+                }
+            ]
+        }
+    )
+
     organization_id: ContractId | None = None
     organization_name: Name | None = None
     create_organization: bool = False
@@ -137,6 +159,8 @@ class ContractCreate(StrictBody):
 
 class ContractPatch(StrictBody):
     """Fields to change; ``null`` removes price, max_learners, start or end."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"max_learners": 250, "price": None}]})
 
     name: Name | None = None
     description: Text | None = None
@@ -162,6 +186,31 @@ class ContractPatch(StrictBody):
 
 
 class ContractOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "organization_id": 3,
+                    "name": "UniversityX 2027",
+                    "slug": "universityx-2027",
+                    "description": "",
+                    "membership_type": "code",
+                    "start": "2027-01-01T00:00:00Z",
+                    "end": "2027-12-31T00:00:00Z",
+                    "active": True,
+                    "is_open": True,
+                    "max_learners": 200,
+                    "price": "0.00",
+                    "welcome_message": "",
+                    "created_at": "2026-11-02T09:30:00Z",
+                    "updated_at": "2026-11-02T09:30:00Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: int
     organization_id: int
     name: str

@@ -33,13 +33,15 @@ IdempotencyKey = Annotated[
         "Validate a basket",
         "Prices each product of the basket for the signed-in learner, with the code if one is given: "
         "list price, price after the code, and when a line is not valid, machine-readable `reasons`. "
-        "Nothing is written.",
+        "A product of a contract the learner is not attached to, holds no code of, and does not sign "
+        "in to reads as `unknown_product`. Nothing is written but failed attempts: a wrong code or an "
+        "unknown product counts toward the throttle.",
         role="learner",
         tag="checkout",
         ok_description="The quote; `valid` is false when any line is not.",
         errors={
-            429: "Too many failed code attempts; retry after `Retry-After` seconds "
-            "(`too_many_code_attempts`)."
+            429: "Too many failed attempts (wrong codes, unknown products); retry after "
+            "`Retry-After` seconds (`too_many_code_attempts`)."
         },
     ),
 )
@@ -61,10 +63,12 @@ def validate(payload: Annotated[BasketRequest, Body()]) -> QuoteOut:
         success={200: {"application/json": {"model": CompleteOut}}},
         errors={
             403: "The contract needs the organization's single sign-on (`sso_required`).",
-            404: "A product is unknown or the code is not valid (`unknown_product`, `code_invalid`).",
+            404: "A product is unknown, or of a contract the learner cannot see, or the code is not "
+            "valid (`unknown_product`, `code_invalid`). Counts as a failed attempt.",
             409: "The basket cannot complete as it stands (`code_already_used`, `contract_full`, "
             "`contract_not_open`, `already_enrolled`, `idempotency_key_reused`, ...).",
-            429: "Too many failed code attempts; retry after `Retry-After` seconds.",
+            429: "Too many failed attempts (wrong codes, unknown products); retry after `Retry-After` "
+            "seconds.",
         },
     ),
 )

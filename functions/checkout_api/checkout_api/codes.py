@@ -28,9 +28,10 @@ router = APIGatewayHttpRouter()
         ok_description="Attached.",
         also={200: "Already attached: nothing changed."},
         errors={
-            403: "The contract needs the organization's single sign-on (`sso_required`).",
-            404: "The code is unknown or cannot be used (`code_invalid`).",
-            409: "The contract is not open or every seat is taken (`contract_not_open`, `contract_full`).",
+            404: "The learner cannot use this code (`code_invalid`): one answer whether it is unknown, "
+            "used, deactivated, of a closed contract or of a contract needing another organization's "
+            "sign-on. Each counts as a failed attempt.",
+            409: "Every seat of the contract is taken (`contract_full`).",
             429: "Too many failed code attempts; retry after `Retry-After` seconds.",
         },
     ),

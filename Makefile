@@ -9,11 +9,16 @@ PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 # The infrastructure scanner has its own environment: its pins conflict with moto's and sam's.
 CHECKOV_VENV := .venv-checkov
+# The OpenAPI style linter (Redocly CLI, from npm), kept out of the repository in .tools.
+TOOLS := .tools
+REDOCLY := $(TOOLS)/node_modules/.bin/redocly
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 ARGS ?=
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help setup run token test lint format types unit e2e template security bench clean
+.PHONY: help setup run token test lint format types unit e2e template security bench clean openapi openapi-lint
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +62,16 @@ types: $(VENV)/.installed  ## mypy (strict on the shared layer)
 unit: $(VENV)/.installed  ## pytest: unit, integration and end-to-end tests
 	$(VENV)/bin/pytest $(ARGS)
 
+openapi: $(VENV)/.installed  ## rewrite the committed OpenAPI document after an API change (review the diff)
+	$(PY) -m b2b_local openapi
+
+$(REDOCLY):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --silent @redocly/cli@2.77.0
+
+openapi-lint: $(VENV)/.installed $(REDOCLY)  ## the OpenAPI document: current, valid, and Redocly's strict style rules
+	$(PY) -m b2b_local openapi --check
+	$(REDOCLY) lint --format=summary functions/admin_api/admin_api/openapi.json
+
 template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and sam build
 	$(SAM) validate --lint --template template.yaml
 	$(SAM) build --template template.yaml --build-dir .aws-sam/build
@@ -66,7 +81,7 @@ template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and 
 security: $(CHECKOV_VENV)/.installed  ## infrastructure scan of template.yaml (checkov; skips and reasons in .checkov.yaml)
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
-test: lint types unit template security  ## everything CI runs
+test: lint types openapi-lint unit template security  ## everything CI runs
 
 bench: $(VENV)/.installed  ## run the benchmarks and write docs/benchmarks.md
 	$(PY) -m bench

@@ -1,5 +1,6 @@
-"""`python -m b2b_local run` starts the local stack; `python -m b2b_local token` mints a dev token;
-`python -m b2b_local schedule CodeDriftSweepSchedule` runs a scheduled function on the running stack."""
+"""`python -m b2b_local run` starts the local stack; `token` mints a dev token; `openapi` writes the
+OpenAPI document (``--check`` compares it with the committed copy); `schedule CodeDriftSweepSchedule`
+runs a scheduled function on the running stack."""
 
 from __future__ import annotations
 
@@ -75,6 +76,12 @@ def _schedule(args: argparse.Namespace) -> int:
     return 0 if response.status_code == 200 else 1
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    from b2b_local.openapi import write_or_check  # noqa: PLC0415
+
+    return write_or_check(args.check)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="b2b-local", description="Local stack of the B2B backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     schedule.add_argument("name", help="logical id of the schedule, e.g. CodeDriftSweepSchedule")
     schedule.add_argument("--api", default="http://127.0.0.1:3000", help="the running local stack")
     schedule.set_defaults(func=_schedule)
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document of the whole API")
+    openapi.add_argument("--check", action="store_true", help="fail if the committed copy is stale")
+    openapi.set_defaults(func=_openapi)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -33,16 +33,17 @@ def free_course(unique):
     return contract, product
 
 
-def test_validate_without_code_requires_one_even_at_zero(free_course, unique):
+def test_validate_without_code_shows_a_stranger_nothing_even_at_zero(free_course, unique):
     # Given a $0 product of a contract run
     _, product = free_course
-    # When the learner validates it without a code
+    # When a learner who is not attached validates it without a code
     result = post("/v1/checkout/validate", {"product_ids": [product.id]}, f"l-{unique}")
-    # Then the line is not payable and says why
+    # Then the line is not payable and reads as an unknown product (no contract, run or price)
     assert result.status == 200
     line = result.body["lines"][0]
     assert line["valid"] is False
-    assert line["reasons"] == ["code_required"]
+    assert line["reasons"] == ["unknown_product"]
+    assert (line["contract_id"], line["run_id"], line["list_price"]) == (None, None, "0")
     assert result.body["valid"] is False
 
 
@@ -79,7 +80,8 @@ def test_unknown_deactivated_and_foreign_codes_get_one_answer(free_course, uniqu
             (result.status, result.body["lines"][0]["reasons"], result.body["lines"][0]["message"])
         )
     assert len(set(map(str, answers))) == 1
-    assert answers[0][1] == ["code_invalid"]
+    # (to a learner not attached to the contract, the product itself reads as unknown)
+    assert answers[0][1] == ["unknown_product"]
 
 
 def test_code_for_another_product_and_closed_contract(unique):

@@ -56,14 +56,14 @@ def test_codes_are_listed_by_status_and_product_with_cursors(unique):
     assert {i["product_id"] for i in available_of_second.body["items"]} == {products[1].id}
 
 
-def test_bad_filters_are_422_naming_the_field(unique):
+def test_bad_filters_are_4xx_naming_the_field(unique):
     contract, _ = _reconciled_contract(unique, cap=1, products=1)
     bad_status = admin("GET", f"/v1/contracts/{contract.id}/codes", query={"status": "lost"})
     bad_cursor = admin("GET", f"/v1/contracts/{contract.id}/codes", query={"cursor": "nope"})
     unknown = admin("GET", "/v1/contracts/999999999/codes")
     assert bad_status.status == 422
     assert "status" in str(bad_status.body["error"])
-    assert bad_cursor.status == 422
+    assert (bad_cursor.status, bad_cursor.body["error"]["code"]) == (400, "invalid_cursor")
     assert bad_cursor.body["error"]["details"][0]["field"] == "cursor"
     assert unknown.status == 404
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from b2b.api.auth import claim_values
 from b2b.db.paging import decode_cursor, encode_cursor
-from b2b.domain.errors import InvalidInput
+from b2b.domain.errors import BadRequest, InvalidInput
 from b2b.domain.model import Contract, MembershipType
 from b2b.services.organizations import derive_org_key, slug_for
 from hypothesis import given
@@ -78,10 +80,17 @@ def test_cursor_round_trip_and_rejections():
     cursor = encode_cursor(key)
     assert cursor is not None and "CONTRACT" not in cursor
     assert decode_cursor(cursor, ("gsi2pk", "CONTRACTS")) == key
-    with pytest.raises(InvalidInput):
-        decode_cursor(cursor, ("gsi1pk", "ORGS"))
-    with pytest.raises(InvalidInput):
-        decode_cursor("not*a*cursor", ("gsi2pk", "CONTRACTS"))
+    payload, _, signature = cursor.partition(".")
+    unsigned = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    for bad in [
+        (cursor, ("gsi1pk", "ORGS")),  # a genuine cursor of another list
+        ("not*a*cursor", ("gsi2pk", "CONTRACTS")),
+        (payload, ("gsi2pk", "CONTRACTS")),  # the signature cut off
+        (f"{unsigned}.{signature}", ("gsi2pk", "CONTRACTS")),  # another payload under a stolen signature
+    ]:
+        with pytest.raises(BadRequest) as refused:
+            decode_cursor(*bad)
+        assert (refused.value.code, refused.value.details[0].field) == ("invalid_cursor", "cursor")
     assert encode_cursor(None) is None and decode_cursor(None, ("pk", "x")) is None
 
 

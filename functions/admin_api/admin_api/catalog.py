@@ -16,6 +16,7 @@ from b2b.api.catalog_schemas import (
     ProgramCreate,
     ProgramOut,
 )
+from b2b.api.openapi import operation
 from b2b.api.resolver import PageCursor, PageLimit, page_size
 from b2b.services import catalog
 
@@ -31,25 +32,61 @@ def _created[T](body: T, location: str) -> Response[T]:
     )
 
 
-@router.post("/v1/catalog/courses", tags=["catalog"])
+@router.post(
+    "/v1/catalog/courses",
+    **operation(
+        "Register a course",
+        "Adds a course to the catalog by its Open edX id; registering it again changes nothing.",
+        role="admin",
+        tag="catalog",
+        ok=201,
+        ok_description="Registered.",
+    ),
+)
 def register_course(payload: Annotated[CourseCreate, Body()]) -> Response[CourseOut]:
     course = catalog.register_course(payload.course_id, payload.title)
     return _created(CourseOut.of(course), "/v1/catalog/courses")
 
 
-@router.get("/v1/catalog/courses", tags=["catalog"])
+@router.get(
+    "/v1/catalog/courses",
+    **operation("List courses", "Pages through the catalog's courses.", role="admin", tag="catalog"),
+)
 def list_courses(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[CourseOut]:
     page = catalog.list_courses(page_size(limit), cursor)
     return PageOut[CourseOut].of(page, CourseOut.of)
 
 
-@router.post("/v1/catalog/course-runs", tags=["catalog"])
+@router.post(
+    "/v1/catalog/course-runs",
+    **operation(
+        "Register a course run",
+        "Adds a run of a catalog course; a run tagged `SOURCE` is the one copied for contracts.",
+        role="admin",
+        tag="catalog",
+        ok=201,
+        ok_description="Registered.",
+        errors={
+            404: "The run's course is not in the catalog (`course_not_found`).",
+            409: "The run is already registered (`course_run_exists`), or the course already has a "
+            "source run (`source_run_exists`).",
+        },
+    ),
+)
 def register_course_run(payload: Annotated[CourseRunCreate, Body()]) -> Response[CourseRunOut]:
     run = catalog.register_run(**payload.model_dump())
     return _created(CourseRunOut.of(run), "/v1/catalog/course-runs")
 
 
-@router.get("/v1/catalog/course-runs", tags=["catalog"])
+@router.get(
+    "/v1/catalog/course-runs",
+    **operation(
+        "List course runs",
+        "Pages through the catalog's runs, or one course's with `course_id`.",
+        role="admin",
+        tag="catalog",
+    ),
+)
 def list_course_runs(
     course_id: Annotated[str | None, Query(max_length=255, description="only this course's runs")] = None,
     limit: PageLimit = None,
@@ -59,13 +96,30 @@ def list_course_runs(
     return PageOut[CourseRunOut].of(page, CourseRunOut.of)
 
 
-@router.post("/v1/catalog/programs", tags=["catalog"])
+@router.post(
+    "/v1/catalog/programs",
+    **operation(
+        "Register a program",
+        "Adds a program: an ordered list of catalog courses.",
+        role="admin",
+        tag="catalog",
+        ok=201,
+        ok_description="Registered.",
+        errors={
+            404: "A listed course is not in the catalog (`course_not_found`).",
+            409: "The program is already registered (`program_exists`).",
+        },
+    ),
+)
 def register_program(payload: Annotated[ProgramCreate, Body()]) -> Response[ProgramOut]:
     program = catalog.register_program(payload.program_id, payload.course_ids, payload.title)
     return _created(ProgramOut.of(program), "/v1/catalog/programs")
 
 
-@router.get("/v1/catalog/programs", tags=["catalog"])
+@router.get(
+    "/v1/catalog/programs",
+    **operation("List programs", "Pages through the catalog's programs.", role="admin", tag="catalog"),
+)
 def list_programs(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[ProgramOut]:
     page = catalog.list_programs(page_size(limit), cursor)
     return PageOut[ProgramOut].of(page, ProgramOut.of)

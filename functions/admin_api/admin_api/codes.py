@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.base import PageOut
 from b2b.api.code_schemas import CodeHealthOut, CodeOut, ContractStatsOut, ReconcileQueuedOut
+from b2b.api.openapi import operation
 from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.domain.reconcile import CodeStatus
 from b2b.services import code_repair, codes
@@ -19,7 +20,16 @@ ProductFilter = Annotated[int | None, Query(ge=1, le=2**53, description="only th
 CsvLimit = Annotated[int | None, Query(ge=1, le=20_000, description="rows per CSV page")]
 
 
-@router.get("/v1/contracts/<contract_id>/codes", tags=["codes"])
+@router.get(
+    "/v1/contracts/<contract_id>/codes",
+    **operation(
+        "List a contract's codes",
+        "Pages through the contract's enrollment codes, optionally by status or product.",
+        role="admin",
+        tag="codes",
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def list_codes(
     contract_id: ContractIdPath,
     status: Annotated[CodeStatus | None, Query(description="available | redeemed | deactivated")] = None,
@@ -32,7 +42,19 @@ def list_codes(
     )
 
 
-@router.get("/v1/contracts/<contract_id>/codes.csv", tags=["codes"])
+@router.get(
+    "/v1/contracts/<contract_id>/codes.csv",
+    **operation(
+        "Export a contract's codes as CSV",
+        "Columns `Code, Product, Redeemed, Product URL, Attach URL`, file `codes-<id>.csv`. Long "
+        'exports are paged: follow the `Link: rel="next"` header (or `X-Next-Cursor`).',
+        role="admin",
+        tag="codes",
+        ok_description="One page of the CSV.",
+        success={200: {"text/csv": {"schema": {"type": "string"}}}},
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def export_codes(
     contract_id: ContractIdPath,
     product_id: ProductFilter = None,
@@ -50,12 +72,31 @@ def export_codes(
     return Response(status_code=200, content_type="text/csv; charset=utf-8", body=page.text, headers=headers)
 
 
-@router.get("/v1/contracts/<contract_id>/stats", tags=["codes"])
+@router.get(
+    "/v1/contracts/<contract_id>/stats",
+    **operation(
+        "Contract statistics",
+        "Seats taken against the cap, and codes available, redeemed and deactivated per product.",
+        role="admin",
+        tag="codes",
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def contract_stats(contract_id: ContractIdPath) -> ContractStatsOut:
     return ContractStatsOut.of(codes.contract_stats(contract_id))
 
 
-@router.get("/v1/contracts/<contract_id>/codes/health", tags=["codes"])
+@router.get(
+    "/v1/contracts/<contract_id>/codes/health",
+    **operation(
+        "Check a contract's codes",
+        "Recounts the codes independently of the counters and reports every difference; "
+        "`healthy: false` means a reconcile is due.",
+        role="admin",
+        tag="codes",
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def code_health(contract_id: ContractIdPath) -> CodeHealthOut:
     return CodeHealthOut.of(codes.code_health(contract_id))
 

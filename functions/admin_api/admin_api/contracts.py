@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.base import PageOut
+from b2b.api.openapi import operation
 from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.api.schemas import ContractCreate, ContractOut, ContractPatch
 from b2b.domain.errors import InvalidInput
@@ -30,7 +31,20 @@ def _expected_version(if_match: str | None) -> int | None:
         raise InvalidInput.for_field("If-Match", "must be a contract version number") from None
 
 
-@router.post("/v1/contracts", tags=["contracts"])
+@router.post(
+    "/v1/contracts",
+    **operation(
+        "Create a contract",
+        "Creates a contract for an organization given by `organization_id` or by `organization_name` "
+        "(`create_organization: true` registers a missing one). Codes are then generated in the "
+        "background when the membership type or the price needs them.",
+        role="admin",
+        tag="contracts",
+        ok=201,
+        ok_description="Created; `Location` names the contract and `ETag` carries its version.",
+        errors={404: "The organization does not exist (`organization_not_found`)."},
+    ),
+)
 def create_contract(payload: Annotated[ContractCreate, Body()]) -> Response[ContractOut]:
     organization_id = contracts.resolve_organization_id(
         payload.organization_id, payload.organization_name, payload.create_organization
@@ -47,7 +61,15 @@ def create_contract(payload: Annotated[ContractCreate, Body()]) -> Response[Cont
     )
 
 
-@router.get("/v1/contracts", tags=["contracts"])
+@router.get(
+    "/v1/contracts",
+    **operation(
+        "List contracts",
+        "Pages through every contract, or an organization's with `organization_id`.",
+        role="admin",
+        tag="contracts",
+    ),
+)
 def list_contracts(
     organization_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
     limit: PageLimit = None,
@@ -58,12 +80,35 @@ def list_contracts(
     return PageOut[ContractOut].of(page, lambda c: ContractOut.of(c, now))
 
 
-@router.get("/v1/contracts/<contract_id>", tags=["contracts"])
+@router.get(
+    "/v1/contracts/<contract_id>",
+    **operation(
+        "Get a contract",
+        "One contract by its id, with `is_open` computed now.",
+        role="admin",
+        tag="contracts",
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def get_contract(contract_id: ContractIdPath) -> ContractOut:
     return ContractOut.of(contracts.get_contract(contract_id), utcnow())
 
 
-@router.patch("/v1/contracts/<contract_id>", tags=["contracts"])
+@router.patch(
+    "/v1/contracts/<contract_id>",
+    **operation(
+        "Change a contract",
+        "Changes the fields given; `null` removes price, max_learners, start or end. With "
+        '`If-Match: "<version>"` the change applies only to that version. Codes follow the new '
+        "terms in the background.",
+        role="admin",
+        tag="contracts",
+        errors={
+            404: "No contract has this id (`contract_not_found`).",
+            409: "The contract changed since the version in `If-Match` (`version_conflict`).",
+        },
+    ),
+)
 def patch_contract(
     contract_id: ContractIdPath, payload: Annotated[ContractPatch, Body()], if_match: IfMatch = None
 ) -> ContractOut:
@@ -71,6 +116,15 @@ def patch_contract(
     return ContractOut.of(contract, utcnow())
 
 
-@router.delete("/v1/contracts/<contract_id>", tags=["contracts"])
+@router.delete(
+    "/v1/contracts/<contract_id>",
+    **operation(
+        "Deactivate a contract",
+        "A soft delete: the contract becomes inactive (closed to new learners) and every record is kept.",
+        role="admin",
+        tag="contracts",
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def deactivate_contract(contract_id: ContractIdPath) -> ContractOut:
     return ContractOut.of(contracts.deactivate_contract(contract_id), utcnow())

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.base import PageOut
 from b2b.api.learner_schemas import MembershipOut
+from b2b.api.openapi import operation
 from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.services import provisioning
 
@@ -17,7 +18,22 @@ router = APIGatewayHttpRouter()
 UserIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\s/]+$")]
 
 
-@router.put("/v1/contracts/<contract_id>/learners/<user_id>", tags=["learners"])
+@router.put(
+    "/v1/contracts/<contract_id>/learners/<user_id>",
+    **operation(
+        "Attach a learner to a contract",
+        "Attaches the user (their token's `sub`) to the contract, taking a seat within the cap.",
+        role="admin",
+        tag="learners",
+        ok=201,
+        ok_description="Attached.",
+        also={200: "Already attached: nothing changed."},
+        errors={
+            404: "No contract has this id (`contract_not_found`).",
+            409: "Every seat is taken (`contract_full`).",
+        },
+    ),
+)
 def attach_learner(contract_id: ContractIdPath, user_id: UserIdPath) -> Response[MembershipOut]:
     outcome, membership = provisioning.attach_learner(contract_id, user_id)
     return Response(
@@ -27,13 +43,33 @@ def attach_learner(contract_id: ContractIdPath, user_id: UserIdPath) -> Response
     )
 
 
-@router.delete("/v1/contracts/<contract_id>/learners/<user_id>", tags=["learners"])
+@router.delete(
+    "/v1/contracts/<contract_id>/learners/<user_id>",
+    **operation(
+        "Remove a learner from a contract",
+        "Detaches the learner and frees their seat; their enrollments are kept as history.",
+        role="admin",
+        tag="learners",
+        ok=204,
+        ok_description="Removed.",
+        errors={404: "The learner is not attached to this contract (`learner_not_found`)."},
+    ),
+)
 def remove_learner(contract_id: ContractIdPath, user_id: UserIdPath) -> Response[None]:
     provisioning.remove_learner(contract_id, user_id)
     return Response(status_code=204)
 
 
-@router.get("/v1/contracts/<contract_id>/learners", tags=["learners"])
+@router.get(
+    "/v1/contracts/<contract_id>/learners",
+    **operation(
+        "List a contract's learners",
+        "Pages through the learners attached to the contract, with how each joined.",
+        role="admin",
+        tag="learners",
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def list_learners(
     contract_id: ContractIdPath, limit: PageLimit = None, cursor: PageCursor = None
 ) -> PageOut[MembershipOut]:

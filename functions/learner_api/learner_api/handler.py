@@ -16,9 +16,12 @@ from learner_api import me
 
 # Fails the cold start when a variable this function needs is missing.
 require_settings(__name__)
-app = build_resolver()
-app.include_router(me.router)
-app.use([require_user, sync_sso_claims])
+app = build_resolver(gates=[require_user])
+# The routes this function serves (the OpenAPI document is assembled from the same list).
+ROUTERS = [me.router]
+for router in ROUTERS:
+    app.include_router(router)
+app.use([sync_sso_claims])
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Settings(BaseModel):
@@ -40,7 +40,9 @@ class Settings(BaseModel):
     admin_claim: str = Field("cognito:groups", alias="ADMIN_CLAIM")
     admin_group: str = Field("admin", alias="ADMIN_GROUP")
 
-    # Page sizes for list endpoints.
+    # Page sizes for list endpoints, and the key that signs their cursors (so a client can only pass
+    # back a cursor the API handed out; required in deployed stages, a documented default locally).
+    cursor_signing_key_value: str | None = Field(None, alias="CURSOR_SIGNING_KEY", min_length=32)
     default_page_size: int = Field(50, alias="DEFAULT_PAGE_SIZE", ge=1, le=1000)
     max_page_size: int = Field(500, alias="MAX_PAGE_SIZE", ge=1, le=1000)
 
@@ -77,6 +79,7 @@ class Settings(BaseModel):
         "openedx_lms_url",
         "openedx_client_id",
         "openedx_client_secret",
+        "cursor_signing_key_value",
         mode="before",
     )
     @classmethod
@@ -193,6 +196,17 @@ class Settings(BaseModel):
         return self.stage == "local"
 
     @property
+    def cursor_signing_key(self) -> str:
+        """The key of the paging cursors' HMAC; on the local stack a documented default stands in."""
+        return self.cursor_signing_key_value or LOCAL_CURSOR_SIGNING_KEY
+
+    @model_validator(mode="after")
+    def _deployed_stages_sign_cursors(self) -> Settings:
+        if not self.is_local and not self.cursor_signing_key_value:
+            raise ValueError("CURSOR_SIGNING_KEY is required outside the local stage")
+        return self
+
+    @property
     def keycloak_webhook_secret(self) -> str | None:
         """The webhook's signing secret from the environment: the local stack only (a documented
         default stands in there); deployed stages read it from the secret store."""
@@ -202,6 +216,7 @@ class Settings(BaseModel):
 
 
 LOCAL_WEBHOOK_SECRET = "local-webhook-secret"
+LOCAL_CURSOR_SIGNING_KEY = "local-cursor-signing-key-not-for-deployed-stages"
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,8 @@
 """Who is calling: claims placed on the event by the HTTP API's JWT authorizer, and the admin check.
 
 API Gateway's JWT authorizer passes claims as strings: a list claim arrives as ``"[a b]"`` and an
-object claim as JSON text. :func:`claim_values` reads every such form.
+object claim as JSON text; identity providers send lists, JSON or separated strings.
+:func:`claim_values` reads every such form.
 """
 
 from __future__ import annotations
@@ -33,30 +34,48 @@ class Principal:
 
 
 def _parse(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith(("{", "[")):
-            try:
-                return json.loads(text)
-            except ValueError:
-                if text.startswith("[") and text.endswith("]"):
-                    return text[1:-1].split()
-    return value
+    """A claim value as a list, dict or scalar, whichever textual form it arrived in."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    if text.startswith("[") and text.endswith("]"):
+        # API Gateway's rendering of an array claim: "[admin staff]" or "[admin, staff]".
+        text = text[1:-1]
+    return [v for v in text.replace(",", " ").split() if v]
 
 
 def claim_values(claims: dict[str, Any], path: str) -> list[str]:
-    """The string values at a dotted claim path (``cognito:groups``, ``realm_access.roles``)."""
+    """The string values at a claim path; dots step into nested objects (``realm_access.roles``).
+
+    Accepted forms, at every step of the path: a real list or object (a Lambda invoked with the
+    decoded token), JSON text (``'["admin","staff"]'``, ``'{"roles":["admin"]}'``: API Gateway passes
+    object claims as JSON), API Gateway's rendering of an array claim (``"[admin staff]"``,
+    ``"[admin, staff]"``), and a space- or comma-separated string (``"admin staff"``,
+    ``"admin,staff"``). A claim name that itself contains a dot (``https://example.org/roles``) is
+    read whole when present.
+    """
+    if path in claims:
+        return _strings(_parse(claims[path]))
     value: Any = claims
     for part in path.split("."):
-        value = _parse(value)
+        if isinstance(value, str):
+            value = _parse(value)
         if not isinstance(value, dict) or part not in value:
             return []
         value = value[part]
-    value = _parse(value)
+    return _strings(_parse(value))
+
+
+def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
-        return [str(v) for v in value]
-    if isinstance(value, str):
-        return [v for v in value.replace(",", " ").split() if v]
+        return [str(v).strip() for v in value if isinstance(v, str | int) and str(v).strip()]
+    if isinstance(value, dict) or value is None:
+        return []
     return [str(value)]
 
 

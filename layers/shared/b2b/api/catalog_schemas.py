@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from b2b.api.base import Schema, StrictBody
 from b2b.api.schemas import Price, UtcDatetime
@@ -127,6 +127,12 @@ class ProgramOut(Schema):
 
 
 class CoursewareAttach(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"courseware_id": "course-v1:UAI_SOURCE+14.100x", "create_runs": True}]
+        }
+    )
+
     courseware_id: ReadableId
     create_runs: bool = Field(True, description="false records the link only (a course shell)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from b2b.api.base import Schema, StrictBody
 from b2b.api.order_schemas import OrderOut
@@ -17,6 +17,10 @@ MAX_BASKET = 20
 
 class BasketRequest(StrictBody):
     """A basket (product ids) and the enrollment code applied to it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"product_ids": [41, 42], "code": "7KQ2-M9XD-4HTR-0PZB"}]}
+    )
 
     product_ids: list[ProductId] = Field(min_length=1, max_length=MAX_BASKET)
     code: CodeText | None = None
@@ -41,6 +45,30 @@ class LineOut(Schema):
 
 
 class QuoteOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "valid": True,
+                    "lines": [
+                        {
+                            "product_id": 41,
+                            "contract_id": 12,
+                            "run_id": "course-v1:UAI_UNIVERSITYX+14.100x+2027_C12",
+                            "list_price": "0.00",
+                            "price": "0.00",
+                            "valid": True,
+                            "reasons": [],
+                            "message": "ok",
+                        }
+                    ],
+                    "total": "0.00",
+                    "requires_payment": False,
+                }
+            ]
+        }
+    )
+
     valid: bool
     lines: list[LineOut]
     total: str
@@ -55,6 +83,39 @@ class EnrollmentOut(Schema):
 
 
 class CompleteOut(QuoteOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "valid": True,
+                    "lines": [
+                        {
+                            "product_id": 41,
+                            "contract_id": 12,
+                            "run_id": "course-v1:UAI_UNIVERSITYX+14.100x+2027_C12",
+                            "list_price": "0.00",
+                            "price": "0.00",
+                            "valid": True,
+                            "reasons": [],
+                            "message": "ok",
+                        }
+                    ],
+                    "total": "0.00",
+                    "requires_payment": False,
+                    "status": "completed",
+                    "order_reference": None,
+                    "enrollment": {
+                        "run_id": "course-v1:UAI_UNIVERSITYX+14.100x+2027_C12",
+                        "product_id": 41,
+                        "contract_id": 12,
+                        "enrolled_at": "2026-11-02T09:31:00Z",
+                    },
+                    "attached": True,
+                }
+            ]
+        }
+    )
+
     status: Literal["completed", "pending_payment"]
     order_reference: str | None
     enrollment: EnrollmentOut | None = None
@@ -63,6 +124,10 @@ class CompleteOut(QuoteOut):
 
 
 class AttachOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "attached", "contract_id": 12, "organization_id": 3}]}
+    )
+
     status: Literal["attached", "already_attached"]
     contract_id: int
     organization_id: int

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from b2b.api.base import Schema
 from b2b.domain.errors import (
@@ -21,6 +21,7 @@ from b2b.domain.errors import (
     InvalidInput,
     NotFound,
     Throttled,
+    TooLarge,
     Unauthorized,
     Unavailable,
 )
@@ -40,6 +41,22 @@ class ErrorBody(Schema):
 
 class ErrorResponse(Schema):
     """Every error response has this shape."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": {
+                        "code": "invalid_input",
+                        "message": "max_learners: Input should be greater than or equal to 1",
+                        "details": [
+                            {"field": "max_learners", "message": "Input should be greater than or equal to 1"}
+                        ],
+                    }
+                }
+            ]
+        }
+    )
 
     error: ErrorBody
 
@@ -95,6 +112,7 @@ _STATUS_OF: dict[type[B2BError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
     InvalidInput: 422,
     Throttled: 429,
     Unavailable: 503,

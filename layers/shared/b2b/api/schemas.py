@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
@@ -18,9 +19,20 @@ from pydantic import (
 from b2b.api.base import Schema, StrictBody
 from b2b.domain.model import MEMBERSHIP_TYPE_INPUTS, Contract, MembershipType, Organization
 
+# Dates the API accepts: wide enough for any contract or course run, narrow enough that converting
+# a far offset to UTC (9999-12-31T23:00-05:00) or adding a validity window never overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("must be between 1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
+    return utc
 
 
 def _not_null(value: Any) -> Any:
@@ -68,6 +80,10 @@ ContractId = Annotated[int, Field(ge=1, le=2**53)]
 
 
 class OrganizationCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "UniversityX", "sso_organization_id": "universityx-idp"}]}
+    )
+
     name: Name
     org_key: OrgKey | None = Field(None, description="derived from the name when omitted")
     org_key_prefix: OrgKeyPrefix = "UAI_"
@@ -119,6 +135,23 @@ class OrganizationOut(Schema):
 
 
 class ContractCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organization_name": "UniversityX",
+                    "create_organization": True,
+                    "name": "UniversityX 2027",
+                    "membership_type": "code",
+                    "start": "2027-01-01T00:00:00Z",
+                    "end": "2027-12-31T00:00:00Z",
+                    "max_learners": 200,
+                    "price": "0.00",
+                }
+            ]
+        }
+    )
+
     organization_id: ContractId | None = None
     organization_name: Name | None = None
     create_organization: bool = False
@@ -135,6 +168,8 @@ class ContractCreate(StrictBody):
 
 class ContractPatch(StrictBody):
     """Fields to change; ``null`` removes price, max_learners, start or end."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"max_learners": 250, "price": None}]})
 
     name: Name | None = None
     description: Text | None = None
@@ -160,6 +195,31 @@ class ContractPatch(StrictBody):
 
 
 class ContractOut(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "organization_id": 3,
+                    "name": "UniversityX 2027",
+                    "slug": "universityx-2027",
+                    "description": "",
+                    "membership_type": "code",
+                    "start": "2027-01-01T00:00:00Z",
+                    "end": "2027-12-31T00:00:00Z",
+                    "active": True,
+                    "is_open": True,
+                    "max_learners": 200,
+                    "price": "0.00",
+                    "welcome_message": "",
+                    "created_at": "2026-11-02T09:30:00Z",
+                    "updated_at": "2026-11-02T09:30:00Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
     id: int
     organization_id: int
     name: str

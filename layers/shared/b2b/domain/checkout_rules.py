@@ -302,7 +302,13 @@ def quote(product_ids: list[int], state: CheckoutState, now: datetime, *, code_g
 def attach_refusal(
     code: CheckoutCode | None, contract: Contract | None, sso_organization: int | None, now: datetime
 ) -> Reason | None:
-    """Why a learner cannot attach by this code (None: they can, seats permitting)."""
+    """Why a learner cannot attach by this code (None: they can, seats permitting).
+
+    Every code the learner cannot use gets the one answer ``code_invalid``: unknown, deactivated,
+    retired, expired or used, and also a code of a closed contract or of a managed contract of an organization
+    the learner does not sign in with. Telling those apart would tell a stranger that the code exists
+    and what kind of contract it belongs to.
+    """
     if (
         code is None
         or contract is None
@@ -310,12 +316,51 @@ def attach_refusal(
         or code.used_up
         or not code.sells_under(contract)
     ):
-        return Reason.CODE_INVALID  # unknown, deactivated, retired, expired or used: one uniform answer
+        return Reason.CODE_INVALID
     if not contract.is_open(now):
-        return Reason.CONTRACT_NOT_OPEN
+        return Reason.CODE_INVALID
     if contract.membership_type is MembershipType.MANAGED and sso_organization != contract.organization_id:
-        return Reason.SSO_REQUIRED
+        return Reason.CODE_INVALID
     return None
+
+
+def can_see(contract: Contract, state: CheckoutState, now: datetime) -> bool:
+    """Whether the learner may learn anything about the contract: they are attached to it, hold one
+    of its live codes (the request's), or sign in with its organization's SSO. (A deactivated or
+    expired code shows nothing: otherwise it would answer differently from a made-up one.)"""
+    return (
+        contract.id in state.member_of
+        or (state.code is not None and state.code.contract_id == contract.id and state.code.is_live(now))
+        or state.sso_organization == contract.organization_id
+    )
+
+
+def conceal(q: Quote, state: CheckoutState, now: datetime) -> Quote:
+    """The quote as the learner may see it: each line of a contract they cannot see reads exactly as
+    an unknown product (no contract, run, price or reason of it shows)."""
+    lines = [
+        line
+        if line.product is None
+        or line.product.run_id in state.enrolled_runs
+        or (
+            line.product.contract_id in state.contracts
+            and can_see(state.contracts[line.product.contract_id], state, now)
+        )
+        else _unknown_line(line.product_id)
+        for line in q.lines
+    ]
+    return Quote(lines, code_given=q.code_given)
+
+
+def _unknown_line(product_id: int) -> Line:
+    reasons = [Reason.UNKNOWN_PRODUCT]
+    return Line(product_id, None, Decimal(0), Decimal(0), tuple(reasons), False, _message(reasons, None))
+
+
+def probes_unknown_products(q: Quote) -> bool:
+    """True when a line reads as an unknown product: such a request counts as a failed attempt, so
+    walking product ids is throttled like guessing codes."""
+    return any(Reason.UNKNOWN_PRODUCT in line.reasons for line in q.lines)
 
 
 def rejection(reason: Reason, message: str, details: list[ErrorDetail] | None = None) -> B2BError:

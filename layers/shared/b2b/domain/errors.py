@@ -52,6 +52,13 @@ class BadRequest(B2BError):
 
 
 @dataclass
+class TooLarge(B2BError):
+    """The request is larger than the API accepts."""
+
+    code: str = "payload_too_large"
+
+
+@dataclass
 class Unauthorized(B2BError):
     code: str = "unauthorized"
 

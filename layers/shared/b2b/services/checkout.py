@@ -31,6 +31,8 @@ from b2b.domain.checkout_rules import (
     StoredResult,
     attach_refusal,
     check_throttle,
+    conceal,
+    probes_unknown_products,
     quote,
     quote_view,
     rejection,
@@ -173,13 +175,13 @@ def validate(learner: Learner, product_ids: list[int], code_text: str | None) ->
     code, typed = _normalized(code_text)
     now = utcnow()
     state = _load(learner, product_ids, code, typed)
-    if typed:
-        _throttle(state, now)
+    _throttle(state, now)
     result = quote(product_ids, state, now, code_given=typed)
+    shown = conceal(result, state, now)
     _report(result, "validate", code_text)
-    if result.failed_code_attempt:
+    if result.failed_code_attempt or probes_unknown_products(shown):
         _count_failed_attempt(learner, now)
-    return quote_view(result)
+    return quote_view(shown)
 
 
 def _report(result: Quote, action: str, code_text: str | None) -> None:
@@ -228,8 +230,7 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
                 )
             metrics.add_metric(name="CheckoutReplayed", unit=MetricUnit.Count, value=1)
             return CheckoutOutcome(state.stored_result.receipt, replayed=True)
-        if typed:
-            _throttle(state, now)
+        _throttle(state, now)
         result = quote(product_ids, state, now, code_given=typed)
         if not result.valid and idempotency_key is not None:
             # A batch read is not a snapshot: it can show the enrollment of a concurrent request with
@@ -240,9 +241,10 @@ def complete(  # noqa: C901 - one decision loop (replay, throttle, quote, commit
                 return CheckoutOutcome(replay.receipt, replayed=True)
         _report(result, "complete", code_text)
         if not result.valid:
-            if result.failed_code_attempt:
+            shown = conceal(result, state, now)
+            if result.failed_code_attempt or probes_unknown_products(shown):
                 _count_failed_attempt(learner, now)
-            raise _rejected(result)
+            raise _rejected(shown)
         line = result.lines[0]
         assert line.product is not None
         if result.requires_payment:

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from b2b import snapstart
 from b2b.observability import logger
 from b2b.settings import get_settings
 
@@ -120,3 +121,11 @@ def _sso_sqs_client() -> SQSClient:
 
     config = Config(connect_timeout=0.5, read_timeout=1.0, retries={"max_attempts": 2, "mode": "standard"})
     return boto3.client("sqs", region_name=get_settings().aws_region, config=config)
+
+
+@snapstart.after_restore
+def _drop_pooled_connections() -> None:
+    # A queue client made before the snapshot keeps its client, not its connections (see db.table).
+    for made in (_sqs_client, _sso_sqs_client):
+        if made.cache_info().currsize:
+            made()._endpoint.http_session.close()  # type: ignore[attr-defined]

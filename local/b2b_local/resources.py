@@ -26,8 +26,13 @@ class LocalResources:
 
     def resolve(self, value: Any, template: TemplateModel) -> Any:
         """Evaluate the intrinsic functions the templates's environment variables use."""
+        if isinstance(value, dict) and "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            return self.resolve(when_true if template.condition_holds(condition) else when_false, template)
         if isinstance(value, dict) and "Ref" in value:
             ref = value["Ref"]
+            if ref == "AWS::NoValue":
+                return None
             if ref == "Stage":
                 return LOCAL_STAGE
             if ref in self.tables:
@@ -118,7 +123,9 @@ def function_environment(template: TemplateModel, resources: LocalResources) -> 
         for key, value in spec.environment.items():
             if key == "POWERTOOLS_SERVICE_NAME":
                 continue
-            env[key] = str(resources.resolve(value, template))
+            resolved = resources.resolve(value, template)
+            if resolved is not None:  # AWS::NoValue: the variable is not set
+                env[key] = str(resolved)
     env |= {
         "STAGE": LOCAL_STAGE,
         "AWS_REGION": resources.region,

@@ -105,7 +105,7 @@ class TemplateModel:
         if isinstance(value, dict) and "Condition" in value:
             return self.condition_holds(value["Condition"])
         if isinstance(value, dict) and len(value) == 1:
-            (function, arguments), = value.items()
+            ((function, arguments),) = value.items()
             values = [self._evaluate(argument) for argument in arguments]
             if function == "Fn::Equals":
                 return values[0] == values[1]

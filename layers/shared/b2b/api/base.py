@@ -19,3 +19,13 @@ class StrictBody(Schema):
     """Request bodies reject unknown fields, so a typo is an error rather than silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def build_all() -> None:
+    """Build every body's validator and serializer now (a SnapStart init, where nothing is deferred)."""
+    pending: list[type[Schema]] = [Schema]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if not model.__pydantic_complete__:
+            model.model_rebuild(force=True)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from b2b.api.base import build_all
 from b2b.api.errors import register_error_handlers
 from b2b.settings import get_settings
 
@@ -104,7 +105,8 @@ def prime(
     keeps that). Metrics the requests add are dropped; a failure is logged and stops priming
     rather than failing the version's publication.
     """
-    app.get_openapi_schema()  # every route's dependant and body model, built once
+    app.get_openapi_schema()  # every route's dependant, built once
+    build_all()  # every body's validator and serializer, found items' responses included
     requests = [
         prime_event("GET", _PATH_PARAMETER.sub(_ABSENT_ID, route.path), claims=claims)
         for route in _routes(app)

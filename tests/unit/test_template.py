@@ -196,3 +196,10 @@ def test_importing_every_handler_with_tracing_on_loads_no_xray_sdk():
     env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_local_stack_runs_with_tracing_off_and_no_wrapper():
+    # The template's default is tracing off; the local stack evaluates the same conditions.
+    assert TEMPLATE.condition_holds("TracingOn") is False
+    assert "AWS_LAMBDA_EXEC_WRAPPER" not in os.environ
+    assert os.environ["POWERTOOLS_TRACE_DISABLED"] == "true"

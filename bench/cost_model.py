@@ -24,6 +24,24 @@ PRICE = {
     "dynamodb_write_unit": 0.625 / 1e6,  # on-demand write request unit
     "dynamodb_read_unit": 0.125 / 1e6,  # on-demand read request unit
     "sqs_fifo_request": 0.50 / 1e6,
+    # SnapStart for Python: snapshot cache per GB-second of each active version (at least 3 hours),
+    # and each restore per GB of memory.
+    "snapstart_cache_gb_second": 0.0000015046,
+    "snapstart_restore_gb": 0.0001397998,
+    "xray_trace_recorded": 5.00 / 1e6,
+}
+# Assumptions, stated in docs/cost.md: the share of invocations that start a new execution
+# environment, and X-Ray's default sampling (the first request each second, then 5%).
+COLD_START_SHARE = 0.01
+SAMPLED_SHARE = 0.05
+MONTH_SECONDS = 30 * 24 * 3600
+SNAPSTART = {  # function: (benchmark key, recommended)
+    "AdminApiFunction": ("admin", True),
+    "CheckoutApiFunction": ("checkout", True),
+    "LearnerApiFunction": ("learner", True),
+    "SsoTriggerFunction": ("sso", True),
+    "CodeReconcilerFunction": ("reconciler", False),
+    "CoursewareClonerFunction": ("cloner", False),
 }
 READ_UNITS_PER_ITEM = 0.5  # eventually consistent read of an item under 4 KB
 WRITE_UNITS_PER_ITEM = 1  # standard write of an item under 1 KB
@@ -209,6 +227,99 @@ def _sweep_section(memory: dict[str, int]) -> list[str]:
     return lines
 
 
+def snapstart_and_tracing(figures: dict[str, float], memory: dict[str, int]) -> list[str]:
+    """SnapStart's charges against the init time it saves, and tracing's cost, per function."""
+    invocations = {  # at the traffic the sections above model
+        "CheckoutApiFunction": (2_000_000, "1,000,000 redemptions"),
+        "CodeReconcilerFunction": (
+            math.ceil(100_000 / figures.get("codes.write_budget", 2000)),
+            "100,000 codes",
+        ),
+    }
+    lines = [
+        "## SnapStart and tracing",
+        "",
+        f"Assumed: {COLD_START_SHARE:.0%} of invocations start a new execution environment (a restore with "
+        f"SnapStart, an init without); X-Ray samples {SAMPLED_SHARE:.0%} of requests (its default rule, after "
+        "the first each second). Lambda bills the init phase, so an init SnapStart avoids is money saved; "
+        "init times are this machine's (tracing on), Lambda's arm64 CPUs differ.",
+        "",
+        "Snapshot cache, every month the version is live: "
+        + ", ".join(
+            f"{name.removesuffix('Function')} {_money(memory[name] / 1024 * MONTH_SECONDS * PRICE['snapstart_cache_gb_second'])}"
+            for name, (_, on) in SNAPSTART.items()
+            if on
+        )
+        + f" ({_per_gb_second('snapstart_cache_gb_second')} × memory × {MONTH_SECONDS:,} s). "
+        "Every published version keeps its snapshot (and its charge) until the version is deleted.",
+        "",
+        "| function | traffic | restores | restore charge | init time saved | net | SnapStart |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    cheaper = False
+    for name, (key, on) in SNAPSTART.items():
+        gb = memory[name] / 1024
+        init_ms = figures.get(f"coldstart.{key}.on_ms")
+        count, traffic = invocations.get(name, (None, "not modeled"))
+        cache = gb * MONTH_SECONDS * PRICE["snapstart_cache_gb_second"]
+        if count is None or init_ms is None:
+            lines.append(
+                f"| {name} | {traffic} | — | — | — | cache {'' if on else 'would be '}{_money(cache)}/month "
+                f"| {'on' if on else 'off'} |"
+            )
+            continue
+        restores = math.ceil(count * COLD_START_SHARE)
+        charge = restores * gb * PRICE["snapstart_restore_gb"]
+        saved = restores * init_ms / 1000 * gb * PRICE["lambda_gb_second_arm"]
+        cheaper = cheaper or saved > charge + cache
+        lines.append(
+            f"| {name} | {traffic} | {restores:,} | {_money(charge)} | {_money(saved)} ({init_ms:.0f} ms each) "
+            f"| {_money(charge - saved)} + cache {'' if on else 'would be '}{_money(cache)}/month "
+            f"| {'on' if on else 'off'} |"
+        )
+    verdict = (
+        "At one of these traffic levels SnapStart saves more init time than it costs."
+        if cheaper
+        else "At these traffic levels SnapStart costs more than the init time it saves: it buys latency, not money."
+    )
+    lines += [
+        "",
+        f"{verdict} It is on where a person waits (the three APIs; the Cognito trigger, which Cognito abandons "
+        "after 5 s) and off for the queue consumers, whose cold starts nobody sees.",
+        "",
+        "| tracing | arithmetic | cost |",
+        "|---|---|---|",
+    ]
+    count = 2_000_000
+    traced = count * SAMPLED_SHARE
+    lines.append(
+        f"| X-Ray traces, 1,000,000 redemptions | {traced:,.0f} sampled traces × {_per_million('xray_trace_recorded')} "
+        f"| {_money(traced * PRICE['xray_trace_recorded'])} |"
+    )
+    lines.append(
+        f"| same, every request traced (upper bound) | {count:,} × {_per_million('xray_trace_recorded')} "
+        f"| {_money(count * PRICE['xray_trace_recorded'])} |"
+    )
+    for name in ("CheckoutApiFunction", "CodeReconcilerFunction"):
+        key, on = SNAPSTART[name]
+        added = figures.get(f"coldstart.{key}.on_ms", 0) - figures.get(f"coldstart.{key}.off_ms", 0)
+        calls, traffic = invocations[name]
+        colds = math.ceil(calls * COLD_START_SHARE)
+        gb = memory[name] / 1024
+        cost = 0.0 if on else colds * added / 1000 * gb * PRICE["lambda_gb_second_arm"]
+        where = (
+            "inside the snapshot: nothing at restore"
+            if on
+            else f"{colds:,} inits × {added:.0f} ms × {gb:.2f} GB"
+        )
+        lines.append(f"| tracing's init time, {name} ({traffic}) | {where} | {_money(cost)} |")
+    return [*lines, ""]
+
+
+def _per_gb_second(price: str) -> str:
+    return f"${PRICE[price]:.10f}/GB-s"
+
+
 def _table(rows: list[tuple[str, str, float]]) -> list[str]:
     lines = ["| item | arithmetic | cost |", "|---|---|---|"]
     lines += [f"| {name} | {arithmetic} | {_money(cost)} |" for name, arithmetic, cost in rows]
@@ -255,6 +366,7 @@ def render(figures: dict[str, Any]) -> str:
             "",
         ]
     lines += _sweep_section(memory)
+    lines += snapstart_and_tracing(figures, memory)
     lines += [
         "Storage: 100,000 codes take about 30 MB (about 300 bytes an item with its index copies), "
         "$0.25 per GB-month.",

@@ -31,6 +31,9 @@ class LocalResources:
 
     def resolve(self, value: Any, template: TemplateModel) -> Any:
         """Evaluate the intrinsic functions the templates's environment variables use."""
+        if isinstance(value, dict) and "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            return self.resolve(when_true if template.condition_holds(condition) else when_false, template)
         if isinstance(value, dict) and "Ref" in value:
             return self._ref(value["Ref"], template)
         if isinstance(value, dict) and "Fn::GetAtt" in value:
@@ -41,6 +44,8 @@ class LocalResources:
         return value
 
     def _ref(self, ref: str, template: TemplateModel) -> Any:
+        if ref == "AWS::NoValue":
+            return None
         if ref == "Stage":
             return LOCAL_STAGE
         for names in (self.tables, self.queue_urls, self.event_buses):
@@ -172,7 +177,9 @@ def function_environment(template: TemplateModel, resources: LocalResources, fun
     """Exactly the environment template.yaml gives ``function`` (Globals and its own variables,
     resolved), plus what Lambda's runtime would set (region, credentials) and the local endpoints."""
     spec = template.functions[function]
-    env = {key: str(resources.resolve(value, template)) for key, value in spec.environment.items()}
+    resolved = {key: resources.resolve(value, template) for key, value in spec.environment.items()}
+    # AWS::NoValue leaves a variable unset, as CloudFormation does.
+    env = {key: str(value) for key, value in resolved.items() if value is not None}
     return env | _runtime_variables(resources)
 
 

@@ -112,6 +112,29 @@ class TemplateModel:
     def parameter_default(self, name: str) -> Any:
         return self.raw.get("Parameters", {}).get(name, {}).get("Default")
 
+    def condition_holds(self, name: str) -> bool:
+        """A template condition, evaluated with every parameter at its default."""
+        return bool(self._evaluate(self.raw.get("Conditions", {})[name]))
+
+    def _evaluate(self, value: Any) -> Any:
+        if isinstance(value, dict) and "Ref" in value:
+            return self.parameter_default(value["Ref"])
+        if isinstance(value, dict) and "Condition" in value:
+            return self.condition_holds(value["Condition"])
+        if isinstance(value, dict) and len(value) == 1:
+            ((function, arguments),) = value.items()
+            values = [self._evaluate(argument) for argument in arguments]
+            if function == "Fn::Equals":
+                return values[0] == values[1]
+            if function == "Fn::Not":
+                return not values[0]
+            if function == "Fn::And":
+                return all(values)
+            if function == "Fn::Or":
+                return any(values)
+            raise ValueError(f"the local stack cannot evaluate {value}")
+        return value
+
 
 def read_template(path: Path = TEMPLATE_PATH) -> TemplateModel:
     """The parts of template.yaml the local stack needs."""

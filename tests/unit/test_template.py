@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -117,3 +120,102 @@ def test_lms_sync_failures_raise_an_alarm():
     assert alarm["Dimensions"] == [{"Name": "service", "Value": "lms-sync"}]
     worker_env = RESOURCES["LmsSyncFunction"]["Properties"]["Environment"]["Variables"]
     assert worker_env["POWERTOOLS_SERVICE_NAME"] == "lms-sync"
+
+
+# --- SnapStart and tracing (docs/decisions.md, "Cold start" and "Tracing") -------------------------
+
+SNAPSTART_FUNCTIONS = {"AdminApiFunction", "CheckoutApiFunction", "LearnerApiFunction", "SsoTriggerFunction"}
+
+
+def test_snapstart_is_on_exactly_where_a_person_waits():
+    with_snapstart = {
+        name
+        for name in TEMPLATE.functions
+        if RESOURCES[name]["Properties"].get("SnapStart") == {"ApplyOn": "PublishedVersions"}
+    }
+    assert with_snapstart == SNAPSTART_FUNCTIONS
+    for name in SNAPSTART_FUNCTIONS:
+        # SnapStart applies to published versions only: each is published behind an alias.
+        assert RESOURCES[name]["Properties"]["AutoPublishAlias"] == "live", name
+    runtime = TEMPLATE.raw["Globals"]["Function"]["Runtime"]
+    assert tuple(int(p) for p in runtime.removeprefix("python").split(".")) >= (3, 12)  # SnapStart's floor
+
+
+def test_the_cognito_trigger_and_its_permissions_call_the_alias():
+    alias = {"Ref": "SsoTriggerFunction.Alias"}
+    config = RESOURCES["UserPool"]["Properties"]["LambdaConfig"]
+    assert config == {"PostAuthentication": alias, "PostConfirmation": alias}
+    for permission in ("SsoTriggerInvokePermission", "SsoTriggerExternalPoolInvokePermission"):
+        assert RESOURCES[permission]["Properties"]["FunctionName"] == alias, permission
+    assert TEMPLATE.raw["Outputs"]["SsoTriggerFunctionArn"]["Value"] == alias
+
+
+def test_routes_and_queue_sources_of_snapstart_functions_are_events_of_the_function():
+    # SAM points the HTTP API integrations and event source mappings of a function with
+    # AutoPublishAlias at the alias; anything wired by hand (GetAtt ...Arn) would bypass it.
+    text = (PROJECT_ROOT / "template.yaml").read_text()
+    for name in SNAPSTART_FUNCTIONS:
+        assert f"!GetAtt {name}.Arn" not in text, name
+    assert any(r.function in SNAPSTART_FUNCTIONS for r in TEMPLATE.routes)
+
+
+def test_tracing_is_a_stage_parameter_through_the_opentelemetry_layer():
+    globals_fn = TEMPLATE.raw["Globals"]["Function"]
+    assert TEMPLATE.raw["Parameters"]["Tracing"]["AllowedValues"] == ["on", "off"]
+    assert TEMPLATE.raw["Conditions"]["TracingOn"] == {"Fn::Equals": [{"Ref": "Tracing"}, "on"]}
+    assert globals_fn["Tracing"] == {"Fn::If": ["TracingOn", "Active", "PassThrough"]}
+    assert {"Fn::If": ["TracingOn", {"Ref": "OpenTelemetryLayerArn"}, {"Ref": "AWS::NoValue"}]} in globals_fn[
+        "Layers"
+    ]
+    variables = globals_fn["Environment"]["Variables"]
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == {
+        "Fn::If": ["TracingOn", "/opt/otel-instrument", {"Ref": "AWS::NoValue"}]
+    }
+    assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["TracingOn", "false", "true"]}
+    assert "AWSOpenTelemetryDistroPython" in TEMPLATE.raw["Parameters"]["OpenTelemetryLayerArn"]["Default"]
+
+
+def _requirements(text: str) -> list[str]:
+    return [line.split("#")[0].strip().lower() for line in text.splitlines() if line.split("#")[0].strip()]
+
+
+def test_no_function_depends_on_the_xray_sdk():
+    # The X-Ray SDK reaches end of support in February 2027; it came in through Powertools' [tracer] extra.
+    layer = _requirements((PROJECT_ROOT / "layers/shared/requirements.txt").read_text())
+    project = [
+        d.lower()
+        for d in tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    ]
+    for requirement in layer + project:
+        assert "aws-xray-sdk" not in requirement, requirement
+        assert "[tracer]" not in requirement and "[all]" not in requirement, requirement
+    for name in TEMPLATE.functions:
+        for layer_ref in (
+            RESOURCES[name]["Properties"].get("Layers", []) + TEMPLATE.raw["Globals"]["Function"]["Layers"]
+        ):
+            assert "xray" not in str(layer_ref).lower(), name
+    sources = [
+        *sorted((PROJECT_ROOT / "layers/shared/b2b").rglob("*.py")),
+        *sorted((PROJECT_ROOT / "functions").rglob("*.py")),
+    ]
+    for source in sources:
+        text = source.read_text()
+        assert "aws_xray_sdk" not in text, source
+        assert "import Tracer" not in text and "Tracer()" not in text, source
+
+
+def test_importing_every_handler_with_tracing_on_loads_no_xray_sdk():
+    handlers = sorted({spec.handler.rpartition(".")[0] for spec in TEMPLATE.functions.values()})
+    script = "; ".join(f"import {module}" for module in handlers) + (
+        "; import sys; print(sorted(m for m in sys.modules if 'xray_sdk' in m))"
+    )
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_local_stack_runs_with_tracing_off_and_no_wrapper():
+    # The template's default is tracing off; the local stack evaluates the same conditions.
+    assert TEMPLATE.condition_holds("TracingOn") is False
+    assert "AWS_LAMBDA_EXEC_WRAPPER" not in os.environ
+    assert os.environ["POWERTOOLS_TRACE_DISABLED"] == "true"

@@ -6,10 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from b2b.api.auth import require_admin
-from b2b.api.resolver import build_resolver
+from b2b.api.auth import prime_admin_claims, require_admin
+from b2b.api.resolver import build_resolver, prime, prime_event
 from b2b.observability import logger, metrics, tracer
 from b2b.settings import require_settings
+from b2b.snapstart import snapshot_init
 
 from admin_api import (
     catalog,
@@ -51,3 +52,13 @@ system.enable_docs(app)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+if snapshot_init():
+    # Init is snapshotted once per version: build there what a first request would (see prime).
+    prime(
+        lambda_handler,
+        app,
+        claims=prime_admin_claims(),
+        extra=[prime_event("POST", "/v1/contracts", claims=prime_admin_claims(), body="{}")],
+    )

@@ -6,11 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from b2b.api.auth import require_user
-from b2b.api.resolver import build_resolver
+from b2b.api.auth import PRIME_LEARNER, require_user
+from b2b.api.resolver import build_resolver, prime, prime_event
 from b2b.api.sso_claims import sync_sso_claims
 from b2b.observability import logger, metrics, tracer
 from b2b.settings import require_settings
+from b2b.snapstart import snapshot_init
 
 from checkout_api import baskets, codes
 
@@ -30,3 +31,15 @@ app.use([sync_sso_claims])
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+if snapshot_init():
+    # Init is snapshotted once per version: build there what a first request would (see prime).
+    prime(
+        lambda_handler,
+        app,
+        claims=PRIME_LEARNER,
+        extra=[
+            prime_event("POST", "/v1/checkout/validate", claims=PRIME_LEARNER, body='{"product_ids": [1]}')
+        ],
+    )

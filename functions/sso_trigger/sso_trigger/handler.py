@@ -11,9 +11,11 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
     PostConfirmationTriggerEvent,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from b2b.api.resolver import prime_handler
 from b2b.observability import logger, metrics, tracer
 from b2b.services import sso
 from b2b.settings import get_settings, require_settings
+from b2b.snapstart import snapshot_init
 
 # Fails the cold start when a variable this function needs is missing.
 require_settings(__name__)
@@ -66,3 +68,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         # A sign-in must never fail because of us.
         logger.exception("SSO trigger failed")
     return event
+
+
+if snapshot_init():
+    # Init is snapshotted once per version: a made-up learner's logins (no memberships, no
+    # organizations; the first records that it was seen, the rest only read) build the request
+    # path and the worker pool before the snapshot.
+    prime_handler(
+        lambda_handler,
+        [
+            {
+                "triggerSource": "PostAuthentication_Authentication",
+                "userName": "snapstart-prime",
+                "request": {"userAttributes": {"sub": "snapstart-prime"}},
+                "response": {},
+            }
+        ],
+    )

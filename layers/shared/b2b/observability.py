@@ -1,19 +1,24 @@
-"""The one place that creates the Powertools Logger, Tracer and Metrics.
+"""The one place that creates the Powertools Logger and Metrics, and ties logs to traces.
 
 Service name, namespace and log level come from the standard Powertools environment variables
 (``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``), which the
 library reads itself; whether tracing is on is asked of :mod:`b2b.settings`.
 
-The Tracer loads the X-Ray SDK (about 0.3 s). It is built only when tracing is on
-(``POWERTOOLS_TRACE_DISABLED`` unset or false, as in deployed stages); with tracing off (the local
-stack, tests) its decorators leave functions as they are and the SDK is never imported.
+Tracing is OpenTelemetry, not the X-Ray SDK (in maintenance since February 2026, unsupported from
+February 2027). Deployed with tracing on, the AWS Distro for OpenTelemetry layer starts the SDK
+before this module loads (``AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-instrument``), opens a span per
+invocation and instruments botocore and httpx, so every DynamoDB, SQS and Open edX call is a span
+sent to X-Ray. This module only reads the current span, through the OpenTelemetry API, to put its
+trace and span ids on every log line of the invocation. With tracing off (``POWERTOOLS_TRACE_DISABLED``
+true, as on the local stack and in tests) nothing of OpenTelemetry is imported.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -28,25 +33,71 @@ logger = Logger()
 metrics = Metrics()
 
 
-class _TracerFacade:
-    """The part of Powertools' Tracer the functions use, building the real one only when tracing is on."""
+def xray_trace_id(trace_id: int) -> str:
+    """An OpenTelemetry trace id written the way X-Ray shows it (``1-<8 hex>-<24 hex>``)."""
+    text = f"{trace_id:032x}"
+    return f"1-{text[:8]}-{text[8:]}"
+
+
+class _Tracing:
+    """Spans and log correlation through the OpenTelemetry API, when tracing is on and the API is there."""
 
     def __init__(self) -> None:
-        self._tracer: Any = None
+        self._trace: Any = None
         if tracing_enabled():
-            from aws_lambda_powertools import Tracer  # noqa: PLC0415
+            try:
+                from opentelemetry import trace  # noqa: PLC0415 - only when tracing is on
+            except ImportError:  # the stage turned tracing on without the OpenTelemetry layer
+                logger.warning("tracing is on but OpenTelemetry is not installed; no spans")
+            else:
+                self._trace = trace
 
-            self._tracer = Tracer()
+    @property
+    def enabled(self) -> bool:
+        return self._trace is not None
+
+    def current_ids(self) -> dict[str, str]:
+        """The current span's trace id (X-Ray form) and span id, or nothing outside a traced span."""
+        if self._trace is None:
+            return {}
+        context = self._trace.get_current_span().get_span_context()
+        if not context.is_valid:
+            return {}
+        return {"trace_id": xray_trace_id(context.trace_id), "span_id": f"{context.span_id:016x}"}
 
     def capture_lambda_handler(self, handler: F) -> F:
-        return self._tracer.capture_lambda_handler(handler) if self._tracer else handler
+        """Put the invocation's trace and span ids on every log line it writes.
+
+        Goes inside ``logger.inject_lambda_context(clear_state=True)``, which clears the keys first.
+        """
+        if self._trace is None:
+            return handler
+
+        @functools.wraps(handler)
+        def traced(event: Any, context: Any) -> Any:
+            logger.append_keys(**self.current_ids())
+            return handler(event, context)
+
+        return cast(F, traced)
 
     def capture_method(self, method: F) -> F:
-        return self._tracer.capture_method(method) if self._tracer else method
+        """A span of its own around ``method`` (named after it), child of the current one."""
+        if self._trace is None:
+            return method
+        tracer = self._trace.get_tracer("b2b")
+        name = f"{method.__module__}.{method.__qualname__}"
+
+        @functools.wraps(method)
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            with tracer.start_as_current_span(name):
+                return method(*args, **kwargs)
+
+        return cast(F, traced)
 
     def put_annotation(self, key: str, value: str | int | bool) -> None:
-        if self._tracer:
-            self._tracer.put_annotation(key=key, value=value)
+        """An attribute on the current span (X-Ray indexes these as annotations)."""
+        if self._trace is not None:
+            self._trace.get_current_span().set_attribute(key, value)
 
 
-tracer = _TracerFacade()
+tracer = _Tracing()

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from b2b import snapstart
 from b2b.settings import ConfigurationError, get_settings
 
 if TYPE_CHECKING:
@@ -150,3 +151,11 @@ def request_lms_sync(requests: list[LmsSyncRequest]) -> None:
         )
         if response.get("Failed"):
             raise RuntimeError(f"LMS syncs not queued: {response['Failed']}")
+
+
+@snapstart.after_restore
+def _drop_pooled_connections() -> None:
+    # A queue client made before the snapshot keeps its client, not its connections (see db.table).
+    for made in (_sqs_client, _sso_sqs_client):
+        if made.cache_info().currsize:
+            made()._endpoint.http_session.close()  # type: ignore[attr-defined]

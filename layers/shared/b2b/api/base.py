@@ -36,3 +36,13 @@ class PageOut[T](Schema):
     def of[S](cls, page: Page[S], render: Callable[[S], T]) -> Self:
         """Render a page of domain values item by item."""
         return cls(items=[render(item) for item in page.items], next_cursor=page.next_cursor)
+
+
+def build_all() -> None:
+    """Build every body's validator and serializer now (a SnapStart init, where nothing is deferred)."""
+    pending: list[type[Schema]] = [Schema]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if not model.__pydantic_complete__:
+            model.model_rebuild(force=True)

@@ -11,6 +11,7 @@ from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from b2b import snapstart
 from b2b.settings import get_settings
 
 _settings = get_settings()
@@ -87,3 +88,16 @@ class TableItem(Model):
 def dynamodb_client() -> Any:
     """The botocore DynamoDB client PynamoDB uses (shared, so event hooks see every request)."""
     return TableItem._get_connection().connection.client
+
+
+@snapstart.after_restore
+def _drop_pooled_connections() -> None:
+    """Connections opened before a snapshot are not usable after a restore: start new ones.
+
+    The client itself (its loaded service model, its credential provider, which refreshes the
+    credentials Lambda gives the restored environment) is kept.
+    """
+    connection = TableItem._connection
+    client = getattr(connection.connection, "_client", None) if connection is not None else None
+    if client is not None:
+        client._endpoint.http_session.close()

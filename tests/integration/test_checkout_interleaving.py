@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from b2b.db import contracts as contract_repo
-from b2b.db.codes import get_code
+
 from b2b.domain.checkout_rules import AttachPlan, CheckoutPlan
 from b2b.domain.errors import Forbidden
 from b2b.domain.model import MembershipType

@@ -44,7 +44,8 @@ Ctrl-C stops everything.""",
 
 
 def _token(args: argparse.Namespace) -> int:
-    print(mint_token(args.sub, admin=args.admin, email=args.email, groups=args.group))
+    sub = args.sub or ("dev-admin" if args.admin else "dev-user")
+    print(mint_token(sub, admin=args.admin, email=args.email, groups=args.group))
     return 0
 
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--workers", type=int, default=4, help="handler worker processes")
     run.set_defaults(func=_run)
     token = commands.add_parser("token", help="print a dev JWT signed with B2B_DEV_JWT_SECRET")
-    token.add_argument("--sub", default="dev-admin")
+    token.add_argument("--sub", help="the user id (default: dev-admin with --admin, else dev-user)")
     token.add_argument("--admin", action="store_true", help="add the admin group")
     token.add_argument("--email")
     token.add_argument("--group", action="append", help="extra cognito:groups entry")

@@ -3,43 +3,88 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from b2b_local.tokens import mint_token
 
+if TYPE_CHECKING:
+    from b2b_local.stack import LocalStack
 
-def _run(args: argparse.Namespace) -> int:
-    from b2b_local.stack import LocalStack  # noqa: PLC0415 - keep `token` fast
 
-    stack = LocalStack(api_port=args.port, workers=args.workers)
-    stack.start()
+def _configure_logging(verbose: int) -> None:
+    """Quiet by default: warnings and errors only. ``-v`` adds a line per API request and the
+    functions' INFO logs; ``-vv`` adds moto's own request lines (several a second, even idle)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("b2b_local.requests").setLevel(logging.INFO if verbose else logging.WARNING)
+    # moto's server logs every request through werkzeug's logger, the queue poller's long polls too.
+    logging.getLogger("werkzeug").setLevel(logging.INFO if verbose > 1 else logging.WARNING)
+
+
+def _banner(stack: LocalStack, args: argparse.Namespace) -> str:
     admin = mint_token("dev-admin", admin=True)
-    print(
-        f"""
+    if stack.data is not None:
+        restored = stack.restored
+        data = (
+            f"kept in {stack.data.directory} (restored {restored.items:,} items, "
+            f"{restored.messages:,} queued messages)"
+        )
+    else:
+        data = "in memory only, gone when the stack stops (keep it: make run ARGS=--data .local/)"
+    logs = "one line per request (--verbose)" if args.verbose else "warnings and errors (more: --verbose)"
+    return f"""
 B2B local stack is up.
   API        {stack.api_url}        (routes from template.yaml)
   Docs       {stack.api_url}/v1/docs
-  moto       {stack.moto_url}  (DynamoDB + SQS)
-  Queues     {", ".join(sorted((stack.resources.queue_urls if stack.resources else {}).keys()))}
+  Data       {data}
+  Logs       {logs}
 
-Admin token (12 h):   make token ARGS=--admin
+  b2b list contracts                      the operator CLI (.venv/bin/b2b) mints its own admin token
+  make -s token ARGS=--admin              an admin dev token (12 h); learners: ARGS="--sub learner-1"
   curl -H "Authorization: Bearer {admin}" {stack.api_url}/v1/organizations
-Learner token:        make token ARGS="--sub learner-1"
 
-Ctrl-C stops everything.""",
-        flush=True,
-    )
+Ctrl-C stops everything."""
+
+
+def _run(args: argparse.Namespace) -> int:
+    from b2b_local.persistence import data_directory  # noqa: PLC0415 - keep `token` fast
+    from b2b_local.stack import LocalStack  # noqa: PLC0415
+
+    _configure_logging(args.verbose)
     stopped = threading.Event()
+
+    def stop(*_: object) -> None:
+        if stopped.is_set():  # a second Ctrl-C: leave now, without saving
+            os._exit(130)
+        stopped.set()
+
     # Explicit handlers: a shell that starts the stack in the background leaves SIGINT ignored.
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    stack = LocalStack(
+        api_port=args.port,
+        workers=args.workers,
+        quiet=not args.verbose,
+        data_dir=data_directory(args.data) if args.data else None,
+    )
+    try:
+        stack.start()
+    except OSError as exc:
+        print(f"error: cannot start the local stack: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print(_banner(stack, args), flush=True)
     try:
         stopped.wait()
     finally:
-        print("\nstopping…", flush=True)
+        saving = " and saving the data" if stack.data is not None else ""
+        print(f"\nstopping{saving}… (Ctrl-C again quits at once)", flush=True)
         stack.stop()
+    print("stopped.", flush=True)
     return 0
 
 
@@ -55,6 +100,18 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="start moto, the HTTP API on 127.0.0.1 and the queue poller")
     run.add_argument("--port", type=int, default=3000)
     run.add_argument("--workers", type=int, default=4, help="handler worker processes")
+    run.add_argument(
+        "--data",
+        metavar="DIR",
+        help="keep tables and queued messages in DIR between runs (default: in memory only)",
+    )
+    run.add_argument(
+        "--verbose",
+        "-v",
+        action="count",
+        default=0,
+        help="log each API request and the functions' INFO logs (-vv: moto's requests too)",
+    )
     run.set_defaults(func=_run)
     token = commands.add_parser("token", help="print a dev JWT signed with B2B_DEV_JWT_SECRET")
     token.add_argument("--sub", help="the user id (default: dev-admin with --admin, else dev-user)")

@@ -38,7 +38,11 @@ class LocalContext:
 def _worker_init(code_paths: list[str], environment: dict[str, str]) -> None:
     # Like a Lambda execution environment: the function's variables, its code on the path.
     import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
 
+    # Ctrl-C reaches the whole process group: the stack stops its workers itself, in order, rather
+    # than each worker dying of KeyboardInterrupt with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(environment)
     for path in code_paths:
         if path not in sys.path:

@@ -87,21 +87,19 @@ def wait_until_reconciled(
         return health
     progress = Progress(
         SpinnerColumn(),
-        TextColumn("[bold]making codes of contract {task.fields[contract]}"),
-        BarColumn(),
+        TextColumn("[bold]codes of contract {task.fields[contract]} being made"),
+        BarColumn(bar_width=24),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.fields[state]}"),
         console=stderr(),
         disable=not show_progress,
     )
     with progress:
-        task = progress.add_task("reconcile", total=None, contract=contract_id, state="")
+        task = progress.add_task("reconcile", total=None, contract=contract_id)
         delay = 1.0
         while not health.healthy:
             total = health.available + health.missing if health.missing else None
-            state = "" if health.missing else (health.problems[0] if health.problems else "")
-            progress.update(task, completed=health.available, total=total, state=state)
+            progress.update(task, completed=health.available, total=total)
             waited = time.monotonic() - began
             if waited >= timeout:
                 raise NotReconciled(contract_id, waited, health)

@@ -19,7 +19,8 @@ export SAM_CLI_TELEMETRY := 0
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo '  Options: make run ARGS="--data .local/ --verbose"  ·  make e2e ARGS="-k cli"  ·  make bench ARGS=codes'
+	@echo '  Options: make run ARGS="--data .local/ --verbose"  ·  make e2e ARGS="-k cli"'
+	@echo '  Bench sections: admin checkout codes codes_large (18 min alone) courseware sso'
 
 # A .venv made with another Python (or half made) is made again with a 3.13.
 $(VENV)/.installed: pyproject.toml layers/shared/requirements.txt
@@ -75,7 +76,7 @@ template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and 
 
 test: lint types pytest template  ## everything CI runs
 
-bench: $(VENV)/.installed  ## benchmarks into docs/benchmarks.md; ARGS=SECTION runs one (see bench/__main__.py)
+bench: $(VENV)/.installed  ## benchmarks into docs/benchmarks.md (~25 min); ARGS=codes runs one section
 	$(PY) -m bench $(ARGS)
 
 clean:  ## remove build output and virtual environments

@@ -153,3 +153,37 @@ def test_token_without_the_claim_changes_nothing(unique, ddb_requests):
     response = me(f"plain-{unique}", None)
     assert response.status == 200
     assert ddb_requests.calls == ["Query"]
+
+
+@pytest.fixture
+def rotating_secrets(monkeypatch):
+    """The webhook configured mid-rotation: a new secret, and the previous one still accepted."""
+    from b2b.settings import get_settings
+
+    monkeypatch.setenv("KEYCLOAK_WEBHOOK_SECRET", "new-webhook-secret")
+    monkeypatch.setenv("KEYCLOAK_WEBHOOK_PREVIOUS_SECRET", "old-webhook-secret")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_during_a_rotation_both_secrets_sign_and_no_other(unique, rotating_secrets):
+    # Given an SSO contract and the webhook mid-rotation
+    org = sso_organization(unique)
+    auto = contract(org, "Auto")
+    now = int(time.time())
+    # When Keycloak still signs with the old secret, then with the new one
+    old = login_event(f"kc-old-{unique}", org.sso_organization_id)
+    new = login_event(f"kc-new-{unique}", org.sso_organization_id)
+    other = login_event(f"kc-other-{unique}", org.sso_organization_id)
+    answers = [
+        webhook(old, sign("old-webhook-secret", now, old)),
+        webhook(new, sign("new-webhook-secret", now, new)),
+        webhook(other, sign(LOCAL_WEBHOOK_SECRET, now, other)),
+    ]
+    # Then both rotation secrets are accepted and attach; any other secret is refused
+    assert [a.status for a in answers] == [200, 200, 401]
+    assert contracts_of(f"kc-old-{unique}") == {auto.id}
+    assert contracts_of(f"kc-new-{unique}") == {auto.id}
+    assert contracts_of(f"kc-other-{unique}") == set()

@@ -43,12 +43,10 @@ def keycloak_event(
 ) -> Response[KeycloakHookOut]:
     settings = get_settings()
     body = app.current_event.decoded_body or ""
-    if not signature.is_valid(
-        settings.keycloak_webhook_secret,
-        x_signature,
-        body,
-        time.time(),
-        settings.keycloak_webhook_tolerance_seconds,
+    now = time.time()
+    if not any(
+        signature.is_valid(secret, x_signature, body, now, settings.keycloak_webhook_tolerance_seconds)
+        for secret in settings.keycloak_webhook_secrets
     ):
         metrics.add_metric(name="KeycloakHookRejected", unit="Count", value=1)
         raise Unauthorized("missing, invalid or expired signature", code="invalid_signature")

@@ -104,6 +104,8 @@ class Settings(BaseModel):
     # Keycloak: the token claim holding {"<alias>": {"id": "<uuid>"}}, and the webhook's HMAC secret.
     keycloak_org_claim: str = Field("organization", alias="KEYCLOAK_ORG_CLAIM")
     keycloak_webhook_secret_value: str | None = Field(None, alias="KEYCLOAK_WEBHOOK_SECRET")
+    # During a rotation the old secret is still accepted until Keycloak signs with the new one.
+    keycloak_webhook_previous_secret: str | None = Field(None, alias="KEYCLOAK_WEBHOOK_PREVIOUS_SECRET")
     keycloak_webhook_tolerance_seconds: int = Field(300, alias="KEYCLOAK_WEBHOOK_TOLERANCE_SECONDS", ge=1)
 
     @property
@@ -117,6 +119,12 @@ class Settings(BaseModel):
         if self.keycloak_webhook_secret_value:
             return self.keycloak_webhook_secret_value
         return LOCAL_WEBHOOK_SECRET if self.is_local else None
+
+    @property
+    def keycloak_webhook_secrets(self) -> list[str]:
+        """Every secret a webhook call may be signed with: the current one, then the previous one."""
+        secrets = [self.keycloak_webhook_secret, self.keycloak_webhook_previous_secret]
+        return [secret for secret in secrets if secret]
 
 
 LOCAL_WEBHOOK_SECRET = "local-webhook-secret"

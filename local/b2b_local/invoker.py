@@ -73,5 +73,16 @@ class Invoker:
     def invoke(self, function_name: str, handler: str, timeout: int, event: dict[str, Any]) -> Any:
         return self.submit(function_name, handler, timeout, event).result()
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def shutdown(self, grace_seconds: float = 20.0) -> None:
+        """Stop the workers: queued invocations are cancelled, running ones get ``grace_seconds``
+        to finish, then their processes are ended (a stop must never hang on a stuck handler)."""
+        # The pool's own list of processes: shutdown(wait=True) has no time limit.
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace_seconds
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join(5)

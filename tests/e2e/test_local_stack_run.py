@@ -44,7 +44,11 @@ class Run:
     def interrupt(self) -> int:
         """Ctrl-C as a terminal sends it: SIGINT to the whole process group."""
         os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=60)
+        try:
+            return self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            raise AssertionError(f"still running 120 s after Ctrl-C:\n{self.text()}") from None
 
 
 def test_quiet_when_idle_clean_ctrl_c_and_data_kept_between_runs(tmp_path):

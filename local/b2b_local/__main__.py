@@ -79,7 +79,10 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     print(_banner(stack, args), flush=True)
     try:
-        stopped.wait()
+        # Wake up now and then: Python runs signal handlers in the main thread only, and a Ctrl-C the
+        # kernel hands to another thread would never end an untimed wait.
+        while not stopped.wait(0.5):
+            pass
     finally:
         saving = " and saving the data" if stack.data is not None else ""
         print(f"\nstopping{saving}… (Ctrl-C again quits at once)", flush=True)

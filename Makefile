@@ -1,8 +1,12 @@
 # Two commands matter: `make run` (local stack on 127.0.0.1:3000) and `make test` (everything CI runs).
 # Both set themselves up: a Python 3.13 virtual environment in .venv, and aws-sam-cli in .venv-sam.
+# Prerequisites: make and a Python 3.13 anywhere scripts/find-python looks (PATH, pyenv, uv), or
+# PYTHON=/path/to/python3.13. An inherited PYENV_VERSION is ignored.
 SHELL := /bin/bash
-export PYENV_VERSION ?= 3.13.0
-PYTHON ?= python3.13
+unexport PYENV_VERSION
+PYTHON ?=
+FIND_PYTHON := PYTHON='$(PYTHON)' scripts/find-python
+IS_313 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
@@ -18,33 +22,40 @@ ARGS ?=
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help setup run token test lint format types unit e2e template security bench clean openapi openapi-lint
+.PHONY: help setup run token test lint format types pytest unit integration e2e template security bench clean openapi openapi-lint
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo '  Options: make run ARGS="--data .local/ --verbose"  ·  make e2e ARGS="-k cli"'
+	@echo '  Bench sections: admin checkout codes codes_large (18 min alone) courseware sso'
 
+# A .venv made with another Python (or half made) is made again with a 3.13.
 $(VENV)/.installed: pyproject.toml layers/shared/requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) $(IS_313) 2>/dev/null || { \
+		python=$$($(FIND_PYTHON)) || exit 1; \
+		echo "creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 $(SAM_VENV)/.installed:
-	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	@$(SAM_VENV)/bin/python $(IS_313) 2>/dev/null || { \
+		python=$$($(FIND_PYTHON)) || exit 1; rm -rf $(SAM_VENV); "$$python" -m venv $(SAM_VENV); }
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
 	@touch $@
 
 $(CHECKOV_VENV)/.installed:
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python $(IS_313) 2>/dev/null || { \
+		python=$$($(FIND_PYTHON)) || exit 1; rm -rf $(CHECKOV_VENV); "$$python" -m venv $(CHECKOV_VENV); }
 	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==3.3.30'
 	@touch $@
 
 setup: $(VENV)/.installed  ## create .venv with the project and its dev tools
 
-run: $(VENV)/.installed  ## start the local stack: API on 127.0.0.1:3000 over moto, with the queue poller
-	$(PY) -m b2b_local run $(ARGS)
+run: $(VENV)/.installed  ## local stack on 127.0.0.1:3000 (ARGS: --data DIR keeps data, --verbose, --port)
+	@$(PY) -m b2b_local run $(ARGS)
 
-token: $(VENV)/.installed  ## print a dev JWT (ARGS="--admin", ARGS="--sub learner-1" or ARGS="--client storefront")
+token: $(VENV)/.installed  ## print a dev JWT: learner dev-user, or ARGS="--admin" / "--sub learner-1" / "--client storefront"
 	@$(PY) -m b2b_local token $(ARGS)
 
 lint: $(VENV)/.installed  ## ruff lint (with the complexity gate), format check, import contracts
@@ -59,8 +70,17 @@ format: $(VENV)/.installed  ## apply ruff fixes and formatting
 types: $(VENV)/.installed  ## mypy (strict on the shared layer)
 	$(VENV)/bin/mypy layers/shared/b2b functions local cli
 
-unit: $(VENV)/.installed  ## pytest: unit, integration and end-to-end tests
+pytest: $(VENV)/.installed  ## every test: unit, integration and end-to-end (ARGS go to pytest)
 	$(VENV)/bin/pytest $(ARGS)
+
+unit: $(VENV)/.installed  ## unit tests only: no network, seconds (tests/unit)
+	$(VENV)/bin/pytest tests/unit $(ARGS)
+
+integration: $(VENV)/.installed  ## integration tests against a moto server (tests/integration)
+	$(VENV)/bin/pytest tests/integration $(ARGS)
+
+e2e: $(VENV)/.installed  ## end-to-end tests: HTTP and the b2b CLI on the local stack (tests/e2e)
+	$(VENV)/bin/pytest tests/e2e $(ARGS)
 
 openapi: $(VENV)/.installed  ## rewrite the committed OpenAPI document after an API change (review the diff)
 	$(PY) -m b2b_local openapi
@@ -74,17 +94,17 @@ openapi-lint: $(VENV)/.installed $(REDOCLY)  ## the OpenAPI document: current, v
 
 template: $(VENV)/.installed $(SAM_VENV)/.installed  ## sam validate --lint and sam build
 	$(SAM) validate --lint --template template.yaml
-	$(SAM) build --template template.yaml --build-dir .aws-sam/build
+	PYTHON=$(abspath $(PY)) $(SAM) build --template template.yaml --build-dir .aws-sam/build
 	@test -n "$$(find .aws-sam/build/SharedLayer/python/b2b/__pycache__ -name '*.pyc' 2>/dev/null)" \
 		|| { echo "the built layer has no compiled bytecode"; exit 1; }
 
 security: $(CHECKOV_VENV)/.installed  ## infrastructure scan of template.yaml (checkov; skips and reasons in .checkov.yaml)
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
-test: lint types openapi-lint unit template security  ## everything CI runs
+test: lint types openapi-lint pytest template security  ## everything CI runs
 
-bench: $(VENV)/.installed  ## run the benchmarks and write docs/benchmarks.md
-	$(PY) -m bench
+bench: $(VENV)/.installed  ## benchmarks into docs/benchmarks.md (~25 min); ARGS=codes runs one section
+	$(PY) -m bench $(ARGS)
 
 clean:  ## remove build output and virtual environments
 	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .mypy_cache .pytest_cache .ruff_cache

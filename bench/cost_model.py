@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,13 @@ PRICE = {
     # and each restore per GB of memory.
     "snapstart_cache_gb_second": 0.0000015046,
     "snapstart_restore_gb": 0.0001397998,
+    "alarm_metric_month": 0.10,  # standard-resolution alarm, per metric it evaluates
+    "dashboard_month": 3.00,
+    "custom_metric_month": 0.30,  # first 10,000 metrics
+    "pitr_gb_month": 0.20,
+    "table_gb_month": 0.25,
+    "logs_ingested_gb": 0.50,
+    "logs_stored_gb_month": 0.03,
     "xray_trace_recorded": 5.00 / 1e6,
 }
 # Assumptions, stated in docs/cost.md: the share of invocations that start a new execution
@@ -43,6 +51,7 @@ SNAPSTART = {  # function: (benchmark key, recommended)
     "CodeReconcilerFunction": ("reconciler", False),
     "CoursewareClonerFunction": ("cloner", False),
 }
+SECONDS_A_MONTH = 30 * 24 * 3600
 READ_UNITS_PER_ITEM = 0.5  # eventually consistent read of an item under 4 KB
 WRITE_UNITS_PER_ITEM = 1  # standard write of an item under 1 KB
 TRANSACTIONAL_WRITE_UNITS_PER_ITEM = 2  # transactions cost twice
@@ -320,6 +329,84 @@ def _per_gb_second(price: str) -> str:
     return f"${PRICE[price]:.10f}/GB-s"
 
 
+def _alarm_metrics(resources: dict[str, Any]) -> tuple[int, int]:
+    """(alarms, metrics they evaluate): a metric-math alarm pays for each metric it reads."""
+    alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    metrics = sum(
+        sum(1 for m in props["Metrics"] if "MetricStat" in m) if "Metrics" in props else 1 for props in alarms
+    )
+    return len(alarms), metrics
+
+
+def _custom_metric_names() -> set[str]:
+    """The business metrics the code emits (each name is one custom metric per service dimension)."""
+    pattern = re.compile(r'add_metric\(\s*name="([A-Za-z]+)"')
+    names: set[str] = set()
+    for folder in ("layers/shared/b2b", "functions"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(pattern.findall(path.read_text()))
+    return names
+
+
+def fixed_costs() -> tuple[list[tuple[str, str, float]], float]:
+    """What a deployed stage costs a month before any traffic (or per unit of what it keeps)."""
+    from b2b_local.template import read_template
+
+    raw = read_template().raw
+    resources = raw["Resources"]
+    alarms, alarm_metrics = _alarm_metrics(resources)
+    dashboards = sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard")
+    metrics = len(_custom_metric_names())
+    traced = sum(
+        1
+        for r in resources.values()
+        if r["Type"] == "AWS::Serverless::Function"
+        # Globals may switch tracing per stage (Fn::If on TracingOn): priced as on.
+        and "Active" in str(r["Properties"].get("Tracing", raw["Globals"]["Function"].get("Tracing")))
+    )
+    xray_floor = SECONDS_A_MONTH * PRICE["xray_trace_recorded"]
+    prod_days = raw["Mappings"]["StageSettings"]["prod"]["LogRetentionDays"]
+    monthly = [
+        (
+            "CloudWatch alarms",
+            f"{alarms} alarms reading {alarm_metrics} metrics × ${PRICE['alarm_metric_month']:.2f}",
+            alarm_metrics * PRICE["alarm_metric_month"],
+        ),
+        (
+            "CloudWatch dashboard",
+            f"{dashboards} × ${PRICE['dashboard_month']:.2f}",
+            dashboards * PRICE["dashboard_month"],
+        ),
+        (
+            "Business metrics (EMF)",
+            f"{metrics} metric names × ${PRICE['custom_metric_month']:.2f} (one service dimension each)",
+            metrics * PRICE["custom_metric_month"],
+        ),
+        (
+            "X-Ray tracing, at most",
+            f"{traced} traced functions; the default rule records 1 request a second: "
+            f"{SECONDS_A_MONTH / 1e6:.2f} M traces × $5.00/M, plus 5 % of the rest",
+            xray_floor,
+        ),
+    ]
+    per_unit = [
+        ("DynamoDB storage", "per GB of table, per month", PRICE["table_gb_month"]),
+        (
+            "Point-in-time recovery",
+            "per GB of table, per month (35 days of restore points)",
+            PRICE["pitr_gb_month"],
+        ),
+        ("Logs ingested", "per GB the functions write", PRICE["logs_ingested_gb"]),
+        (
+            "Logs stored",
+            f"per GB, kept {prod_days} days in prod (StageSettings): "
+            f"{PRICE['logs_stored_gb_month']:.2f} × {prod_days / 30:.1f} months",
+            PRICE["logs_stored_gb_month"] * prod_days / 30,
+        ),
+    ]
+    return [*monthly, *per_unit], sum(cost for _, _, cost in monthly)
+
+
 def _table(rows: list[tuple[str, str, float]]) -> list[str]:
     lines = ["| item | arithmetic | cost |", "|---|---|---|"]
     lines += [f"| {name} | {arithmetic} | {_money(cost)} |" for name, arithmetic, cost in rows]
@@ -370,6 +457,20 @@ def render(figures: dict[str, Any]) -> str:
     lines += [
         "Storage: 100,000 codes take about 30 MB (about 300 bytes an item with its index copies), "
         "$0.25 per GB-month.",
+        "",
+    ]
+    rows, total = fixed_costs()
+    lines += [
+        "## Fixed costs of a deployed stage",
+        "",
+        "Paid whatever the traffic (the first four lines, a month), or per GB kept or written (the rest);",
+        "counted from `template.yaml` and the metrics the code emits. At low traffic they outweigh the",
+        "per-request costs above. The X-Ray line is a ceiling reached only with a request every second;",
+        "`Tracing: Active` can be turned off per function to drop it.",
+        "",
+        *_table(rows),
+        "",
+        f"**Monthly floor: {_money(total)}** (first four lines; free tiers ignored)",
         "",
     ]
     return "\n".join(lines)

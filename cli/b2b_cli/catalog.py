@@ -81,6 +81,6 @@ def add_program(
     as_json: JsonFlag = False,
 ) -> None:
     """Register a program and the courses it requires."""
-    body = {"program_id": program_id, "title": title, "courses": courses}
+    body = {"program_id": program_id, "title": title, "course_ids": courses}
     result = call(ctx, lambda api: api.post("/v1/catalog/programs", body))
     _show(f"Program {program_id} registered", result, as_json)

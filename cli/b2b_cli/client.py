@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 USER_AGENT = "b2b-cli/0.1"
 PAGE_SIZE = 500
+DEFAULT_LOCAL_PORT = 3000
 
 
 class ApiError(Exception):
@@ -69,7 +70,12 @@ class ApiUnreachable(Exception):
 
     def line(self) -> str:
         if self.local:
-            return f"cannot reach the local stack at {self.api_url} ({self.reason}): start it with `make run`"
+            port = urlsplit(self.api_url).port
+            if port == DEFAULT_LOCAL_PORT:
+                start = "start it with `make run`"
+            else:
+                start = f'start it with `make run ARGS="--port {port}"`, or unset B2B_API_URL for port 3000'
+            return f"cannot reach the local stack at {self.api_url} ({self.reason}): {start}"
         return f"cannot reach {self.api_url} ({self.reason}): check B2B_API_URL or the profile's api_url"
 
 

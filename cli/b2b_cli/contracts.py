@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any
 
 import typer
 
 from b2b_cli import inputs
-from b2b_cli.client import segment
-from b2b_cli.inputs import JsonFlag, MembershipChoice
-from b2b_cli.output import emit_json, note, record
+from b2b_cli.client import ApiClient, ApiError, segment
+from b2b_cli.codes import needs_codes
+from b2b_cli.inputs import JsonFlag, MembershipChoice, WideFlag
+from b2b_cli.output import emit_json, note, record, warning
 from b2b_cli.session import as_dict, call, usage
+from b2b_cli.views import ATTACHMENT_TABLES
+
+# Membership types whose learners come in through the organization's SSO.
+SSO_MEMBERSHIPS = frozenset({"auto", "sso", "managed"})
 
 app = typer.Typer(help="Create and change contracts; attach courseware to them.", no_args_is_help=True)
 
@@ -49,10 +55,10 @@ def create(  # noqa: PLR0917 - one parameter per CLI option
         bool,
         typer.Option(
             "--create/--no-create",
-            help="Create the organization when no organization has this name (the default, as the "
-            "seed's quick setups expect); --no-create refuses instead.",
+            help="Create the organization when no organization has this name; without --create an "
+            "unknown name is refused (so a typo never makes a second organization).",
         ),
-    ] = True,
+    ] = False,
     start: Start = None,
     end: End = None,
     max_learners: MaxLearners = None,
@@ -60,7 +66,7 @@ def create(  # noqa: PLR0917 - one parameter per CLI option
     description: Annotated[str | None, typer.Option(help="Free text about the contract.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create a contract for an organization named ORGANIZATION (created too unless --no-create)."""
+    """Create a contract for the organization named ORGANIZATION (with --create, made when missing)."""
     body: dict[str, Any] = {
         "organization_name": organization,
         "create_organization": create_organization,
@@ -75,8 +81,33 @@ def create(  # noqa: PLR0917 - one parameter per CLI option
         "description": description,
     }
     body |= {key: value for key, value in optional.items() if value is not None}
-    contract = call(ctx, lambda api: api.post("/v1/contracts", body))
+    contract = call(ctx, lambda api: _create(api, body))
     show_contract(f"Contract {as_dict(contract).get('id', '')} created", contract, as_json)
+    if membership_type.value in SSO_MEMBERSHIPS:
+        organization_id = as_dict(contract).get("organization_id")
+        org = call(ctx, lambda api: api.get(f"/v1/organizations/{segment(str(organization_id))}"))
+        if not as_dict(org).get("sso_organization_id"):
+            warning(
+                f"organization {organization!r} has no SSO organization id, so nobody can join this "
+                f"contract through SSO yet: set it with `b2b org modify {organization_id} --sso-id "
+                "<the identity provider's organization id>`"
+            )
+
+
+def _create(api: ApiClient, body: dict[str, Any]) -> Any:
+    try:
+        return api.post("/v1/contracts", body)
+    except ApiError as exc:
+        if exc.status != 404 or exc.code != "organization_not_found":
+            raise
+        name = body["organization_name"]
+        names = [str(org.get("name")) for page in api.pages("/v1/organizations") for org in page]
+        close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=3, cutoff=0.6)
+        guesses = [n for n in names if n.casefold() in close]
+        hint = f" (did you mean {' or '.join(repr(g) for g in guesses)}?)" if guesses else ""
+        raise ApiError(
+            404, exc.code, f"no organization is named {name!r}{hint}; add --create to create it", []
+        ) from None
 
 
 @app.command(
@@ -92,6 +123,9 @@ def modify(  # noqa: PLR0917 - one parameter per CLI option
     active: Annotated[
         bool | None, typer.Option("--active/--inactive", help="Activate, or deactivate (soft delete).")
     ] = None,
+    delete: Annotated[
+        bool, typer.Option("--delete", help="Same as --inactive: deactivate; the data is kept.")
+    ] = False,
     no_price: Annotated[bool, typer.Option("--no-price", help="Remove the price (free).")] = False,
     no_learner_cap: Annotated[bool, typer.Option("--no-learner-cap", help="Remove the learner cap.")] = False,
     no_start_date: Annotated[bool, typer.Option("--no-start-date", help="Remove the start date.")] = False,
@@ -104,6 +138,10 @@ def modify(  # noqa: PLR0917 - one parameter per CLI option
     inputs.exclusive("--max-learners", max_learners, "--no-learner-cap", no_learner_cap)
     inputs.exclusive("--start", start, "--no-start-date", no_start_date)
     inputs.exclusive("--end", end, "--no-end-date", no_end_date)
+    if delete:
+        if active:
+            raise usage("give --active or --delete, not both", "--active / --delete")
+        active = False
     body: dict[str, Any] = {}
     for key, value, remove in (
         ("start", inputs.when(start, "--start"), no_start_date),
@@ -153,6 +191,7 @@ def courseware(  # noqa: PLR0917 - one parameter per CLI option
         bool, typer.Option("--remove", help="Unlink the courseware; its runs are kept, not deleted.")
     ] = False,
     as_json: JsonFlag = False,
+    wide: WideFlag = False,
 ) -> None:
     """Attach a course, course run or program to a contract (or detach it with --remove)."""
     if remove and no_create_runs:
@@ -170,8 +209,42 @@ def courseware(  # noqa: PLR0917 - one parameter per CLI option
             note(f"Removed {courseware_id} from contract {contract_id}.")
         return
     body = {"courseware_id": courseware_id, "create_runs": not no_create_runs}
-    result = call(ctx, lambda api: api.post(base, body))
+    result = call(ctx, lambda api: _attach(api, base, body))
     if as_json:
         emit_json(result)
-    else:
-        record(f"Attached {courseware_id} to contract {contract_id}", as_dict(result))
+        return
+    record(
+        f"Attached {courseware_id} to contract {contract_id}",
+        as_dict(result),
+        nested=ATTACHMENT_TABLES,
+        wide=wide,
+    )
+    attached = as_dict(result)
+    if attached.get("created_runs") or attached.get("assigned_runs"):
+        contract = as_dict(call(ctx, lambda api: api.get(f"/v1/contracts/{segment(contract_id)}")))
+        if needs_codes(contract):
+            note(
+                f"Enrollment codes for the new runs are being made in the background. Watch them with "
+                f"`b2b codes health {contract_id}`; `b2b list contracts --codes {contract_id}` waits for "
+                "them before it exports."
+            )
+
+
+# What registers each kind of courseware in the catalog, for the operator who attached a missing one.
+_REGISTER = {
+    "course_not_found": "b2b catalog add-course COURSE_ID TITLE, and its source run: "
+    "b2b catalog add-run COURSE_ID+SOURCE",
+    "course_run_not_found": "b2b catalog add-run RUN_ID",
+    "program_not_found": "b2b catalog add-program PROGRAM_ID TITLE COURSE_ID…",
+}
+
+
+def _attach(api: ApiClient, path: str, body: dict[str, Any]) -> Any:
+    try:
+        return api.post(path, body)
+    except ApiError as exc:
+        register = _REGISTER.get(exc.code) if exc.status == 404 else None
+        if register is None:
+            raise
+        message = f"{exc.message}; register it first: {register}"
+        raise ApiError(exc.status, exc.code, message, []) from None

@@ -15,6 +15,10 @@ JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print the API's JSON instead of a table (for scripts).")
 ]
 
+WideFlag = Annotated[
+    bool, typer.Option("--wide", help="Show every column at full width (the terminal may wrap lines).")
+]
+
 
 class MembershipChoice(StrEnum):
     """How learners join; ``sso`` and ``non-sso`` are the older names of ``auto`` and ``code``."""

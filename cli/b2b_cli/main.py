@@ -9,12 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from b2b_cli import catalog, contracts, listing, orders
+from b2b_cli import catalog, contracts, listing, orders, organizations
 from b2b_cli.client import segment
+from b2b_cli.codes import Health
 from b2b_cli.config import ConfigError
-from b2b_cli.inputs import JsonFlag
-from b2b_cli.output import emit_json, note, record
+from b2b_cli.inputs import JsonFlag, WideFlag
+from b2b_cli.output import emit_json, note, print_table, record, stdout
 from b2b_cli.session import Session, as_dict, call, reporting, session_of
+from b2b_cli.views import CODE_HEALTH_COLUMNS
 
 app = typer.Typer(
     name="b2b",
@@ -26,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(organizations.app, name="org")
 app.add_typer(contracts.app, name="contract")
 app.add_typer(listing.app, name="list")
 app.add_typer(catalog.app, name="catalog")
@@ -131,10 +134,29 @@ def stats(ctx: typer.Context, contract_id: ContractArg, as_json: JsonFlag = Fals
 
 
 @codes_app.command("health", epilog="Example: b2b codes health 12")
-def codes_health(ctx: typer.Context, contract_id: ContractArg, as_json: JsonFlag = False) -> None:
+def codes_health(
+    ctx: typer.Context, contract_id: ContractArg, as_json: JsonFlag = False, wide: WideFlag = False
+) -> None:
     """Whether the contract's codes match what its products, cap and price call for."""
     result = call(ctx, lambda api: api.get(f"/v1/contracts/{segment(contract_id)}/codes/health"))
-    _show(f"Codes of contract {contract_id}", result, as_json)
+    if as_json:
+        emit_json(result)
+        return
+    body = as_dict(result)
+    rows = [
+        {"product_id": p.get("product_id"), **(p.get("actual") or {}), "uncounted": p.get("uncounted")}
+        for p in body.get("products") or []
+    ]
+    health = Health.of(result)
+    state = "healthy" if health.healthy else "NOT healthy"
+    print_table(f"Codes of contract {contract_id}: {state}", rows, CODE_HEALTH_COLUMNS, wide=wide)
+    console = stdout(wide=wide)
+    if health.problems:
+        console.print("Problems:", style="bold")
+        for problem in health.problems:
+            console.print(f"  - {problem}", markup=False, highlight=False)
+    elif not rows:
+        note("The contract has no products yet, so no codes to check.")
 
 
 @codes_app.command("reconcile", epilog="Example: b2b codes reconcile 12")
@@ -151,7 +173,7 @@ def codes_reconcile(ctx: typer.Context, contract_id: ContractArg, as_json: JsonF
     "token",
     epilog='Examples: b2b dev token --admin  ·  curl -H "Authorization: Bearer $(b2b dev token --sub learner-1)" …',
 )
-def dev_token(
+def dev_token(  # noqa: PLR0917 - one parameter per CLI option
     ctx: typer.Context,
     admin: Annotated[bool, typer.Option("--admin", help="Add the admin group.")] = False,
     sub: Annotated[str, typer.Option("--sub", help="The user id (`sub` claim).")] = "dev-user",
@@ -162,6 +184,7 @@ def dev_token(
     email: Annotated[
         str | None, typer.Option("--email", help="The `email` claim (default <sub>@example.com).")
     ] = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Print a dev JWT for the local stack (signed with B2B_DEV_JWT_SECRET)."""
     with reporting():
@@ -171,4 +194,8 @@ def dev_token(
     extra = {"organization": {org: {"id": org}}} if org else None
     from b2b_local.tokens import mint_token  # noqa: PLC0415 - only the local stack needs it
 
-    typer.echo(mint_token(sub, admin=admin, email=email, extra=extra))
+    token = mint_token(sub, admin=admin, email=email, extra=extra)
+    if as_json:
+        emit_json({"token": token, "sub": sub, "admin": admin, "organization": org})
+    else:
+        typer.echo(token)

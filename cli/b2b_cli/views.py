@@ -1,26 +1,27 @@
-"""Column choices for the things operators list most."""
+"""Column choices for the things operators list most, most useful first: a narrow terminal shows
+the leading columns that fit, ``--wide`` all of them."""
 
 from __future__ import annotations
 
 ORGANIZATION_COLUMNS = [
     ("id", "ID"),
     ("name", "Name"),
-    ("slug", "Slug"),
     ("org_key", "Org key"),
-    ("org_key_prefix", "Prefix"),
     ("sso_organization_id", "SSO org id"),
+    ("org_key_prefix", "Prefix"),
+    ("slug", "Slug"),
 ]
 CONTRACT_COLUMNS = [
     ("id", "ID"),
-    ("organization_id", "Org"),
     ("name", "Name"),
     ("membership_type", "Type"),
-    ("active", "Active"),
+    ("organization_id", "Org"),
+    ("max_learners", "Cap"),
+    ("price", "Price"),
     ("is_open", "Open"),
+    ("active", "Active"),
     ("start", "Start"),
     ("end", "End"),
-    ("max_learners", "Max learners"),
-    ("price", "Price"),
 ]
 COURSEWARE_COLUMNS = [
     ("courseware_id", "Courseware"),
@@ -30,16 +31,31 @@ COURSEWARE_COLUMNS = [
 ]
 CONTRACT_RUN_COLUMNS = [
     ("run_id", "Run"),
-    ("course_id", "Course"),
-    ("start", "Start"),
-    ("end", "End"),
-    ("clone_status", "Clone"),
     ("product_id", "Product"),
     ("price", "Price"),
+    ("clone_status", "Clone"),
+    ("start", "Start"),
+    ("end", "End"),
+    ("course_id", "Course"),
+]
+CATALOG_RUN_COLUMNS = [
+    ("run_id", "Run"),
+    ("clone_status", "Clone"),
+    ("start", "Start"),
+    ("end", "End"),
+    ("source_run_id", "Cloned from"),
 ]
 LEARNER_COLUMNS = [
     ("user_id", "User"),
     ("source", "Source"),
-    ("code", "Code"),
     ("attached_at", "Attached at"),
+    ("code", "Code"),
 ]
+CODE_HEALTH_COLUMNS = [
+    ("product_id", "Product"),
+    ("available", "Available"),
+    ("redeemed", "Redeemed"),
+    ("deactivated", "Deactivated"),
+    ("uncounted", "Not yet counted"),
+]
+ATTACHMENT_TABLES = {"created_runs": CATALOG_RUN_COLUMNS, "assigned_runs": CATALOG_RUN_COLUMNS}

@@ -43,7 +43,11 @@ def _worker_init(
     # Like a Lambda execution environment: the function's variables and no other function's (a
     # spawned process inherits the parent's environment, which may hold them), its code on the path.
     import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
 
+    # Ctrl-C reaches the whole process group: the stack stops its workers itself, in order, rather
+    # than each worker dying of KeyboardInterrupt with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if log_file is not None:
         # What a function prints (its structured log lines) also goes to the file, as Lambda sends
         # stdout to CloudWatch Logs; appends of whole lines from several workers do not interleave.
@@ -109,9 +113,20 @@ class Invoker:
     def invoke(self, function_name: str, handler: str, timeout: int, event: dict[str, Any]) -> Any:
         return self.submit(function_name, handler, timeout, event).result()
 
-    def shutdown(self) -> None:
+    def shutdown(self, grace_seconds: float = 20.0) -> None:
+        """Stop the workers: queued invocations are cancelled, running ones get ``grace_seconds``
+        to finish, then their processes are ended (a stop must never hang on a stuck handler)."""
         with self._lock:
             pools = list(self._pools.values())
             self._pools.clear()
+        # The pools' own lists of processes: shutdown(wait=True) has no time limit.
+        processes = [p for pool in pools for p in (getattr(pool, "_processes", None) or {}).values()]
         for pool in pools:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace_seconds
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join(5)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 _WRITE_LOCK = threading.RLock()
+_writes = 0  # write operations so far (under the lock): tells the local data autosave something changed
 _WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 # Reads that are not safe beside a write, serialized with the writes:
 # - moto's get_item (behind GetItem and BatchGetItem) looks a missing item up in a defaultdict, which
@@ -30,10 +31,18 @@ _WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_i
 _UNSAFE_READS = ("get_item", "query", "scan")
 
 
-def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+def write_count() -> int:
+    """How many write operations the in-process DynamoDB backend has run."""
+    return _writes
+
+
+def _locked(method: Callable[..., Any], counts_as_write: bool = False) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global _writes  # noqa: PLW0603 - one counter for the process's moto backend
         with _WRITE_LOCK:
+            if counts_as_write:
+                _writes += 1
             return method(*args, **kwargs)
 
     wrapper.__b2b_locked__ = True  # type: ignore[attr-defined]
@@ -124,7 +133,7 @@ def apply() -> None:
     for name in _WRITE_OPERATIONS + _UNSAFE_READS:
         method = getattr(DynamoDBBackend, name)
         if not getattr(method, "__b2b_locked__", False):
-            setattr(DynamoDBBackend, name, _locked(method))
+            setattr(DynamoDBBackend, name, _locked(method, counts_as_write=name in _WRITE_OPERATIONS))
     namespace = vars(dynamodb_models)  # the backend module's globals, where it looks up ``copy``
     if not isinstance(namespace.get("copy"), _TableCopyElision):
         namespace["copy"] = _TableCopyElision(Table)

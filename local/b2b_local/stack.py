@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 from moto.server import ThreadedMotoServer
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from b2b_local import moto_isolation
 from b2b_local.fake_keycloak import FakeKeycloak, start_fake_keycloak
 from b2b_local.invoker import FunctionRuntime, Invoker
+from b2b_local.persistence import LocalData, Restored
 from b2b_local.poller import QueuePoller
 from b2b_local.resources import (
     LocalResources,
@@ -25,6 +29,18 @@ from b2b_local.stream_poller import StreamPoller
 from b2b_local.template import TemplateModel, read_template
 
 HOST = "127.0.0.1"
+REQUEST_LOG = logging.getLogger("b2b_local.requests")
+
+
+class _ApiRequestHandler(WSGIRequestHandler):
+    """One line per API request on the ``b2b_local.requests`` logger (shown with ``--verbose``)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        REQUEST_LOG.info("%s %s", code, self.requestline)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if type == "error":
+            logging.getLogger("b2b_local").error(message, *args)
 
 
 def free_port() -> int:
@@ -49,6 +65,11 @@ class LocalStack:
     log_file: str | None = None
     # Settings added to every function's environment (e.g. the fake LMS's URL and credentials).
     extra_environment: dict[str, str] = field(default_factory=dict)
+    # Quiet functions: warnings and errors only, no metric documents on stdout (`make run` without
+    # --verbose); otherwise they log as the template says.
+    quiet: bool = False
+    # Where to keep the data between runs (None: in memory only); only with the stack's own moto server.
+    data_dir: Path | None = None
     template: TemplateModel = field(default_factory=read_template)
     # Variables set on every function over the template's (e.g. a short ORDER_HOLD_SECONDS in tests).
     environment_overrides: dict[str, str] = field(default_factory=dict)
@@ -66,6 +87,8 @@ class LocalStack:
         # A fake Keycloak (token and organization endpoints) unless the template points elsewhere.
         self.keycloak: FakeKeycloak | None = None
         self._keycloak_server: ThreadingHTTPServer | None = None
+        self.data: LocalData | None = None
+        self.restored = Restored(items=0, messages=0)
 
     @property
     def moto_url(self) -> str:
@@ -81,6 +104,12 @@ class LocalStack:
             self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
             self._moto.start()
         self.resources = create_resources(self.template, self.moto_url, self.region, self.prefix)
+        if self.data_dir is not None:
+            if self.external_moto_url is not None:
+                raise ValueError("data_dir keeps the stack's own moto server's data, not an external one's")
+            self.data = LocalData(self.data_dir, self.resources)
+            self.restored = self.data.restore()
+            self.data.start_autosave(moto_isolation.write_count)
         check_function_environments(self.template, self.resources)
         self.environments = {
             name: function_environment(self.template, self.resources, name)
@@ -88,6 +117,10 @@ class LocalStack:
             | self.extra_environment
             for name in self.template.functions
         }
+        if self.quiet:
+            for env in self.environments.values():
+                env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+                env["POWERTOOLS_METRICS_DISABLED"] = "true"
         self._start_fake_keycloak()
         self._invoker = Invoker(
             {
@@ -100,7 +133,9 @@ class LocalStack:
         gateway = HttpApiGateway(
             self.template.routes, self.template.functions, self._invoker, self.template.schedules
         )
-        self._http = make_server(HOST, self.api_port, gateway, threaded=True)
+        self._http = make_server(
+            HOST, self.api_port, gateway, threaded=True, request_handler=_ApiRequestHandler
+        )
         self.api_port = self._http.server_port
         threading.Thread(target=self._http.serve_forever, daemon=True, name="http-api").start()
         self.poller = QueuePoller(
@@ -148,6 +183,11 @@ class LocalStack:
         if self._keycloak_server:
             self._keycloak_server.shutdown()
             self._keycloak_server.server_close()
+        if self.data is not None:
+            # Nothing runs any more: what the tables and queues hold now is what the next run starts with.
+            self.data.stop_autosave()
+            self.data.save_tables()
+            self.data.save_queues()
         if self._moto:
             self._moto.stop()
 

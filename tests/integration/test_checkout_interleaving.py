@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from b2b.db import contracts as contract_repo
-
 from b2b.domain.checkout_rules import AttachPlan, CheckoutPlan
 from b2b.domain.errors import Forbidden
 from b2b.domain.model import MembershipType
@@ -48,7 +47,7 @@ def test_a_price_set_after_the_read_is_what_the_learner_is_asked_to_pay(unique, 
     assert outcome.receipt["status"] == "payment_required"
     assert Decimal(outcome.receipt["total"]) == Decimal("30.00")
     # And nothing was written: the code is unused and the learner not enrolled
-    code = get_code(value)
+    code = store_reads.get_code(value)
     assert code is not None
     assert (code.status.value, code.redemptions) == ("available", 0)
     assert store_reads.get_enrollment(f"l-{unique}", product.run_id) is None

@@ -219,3 +219,56 @@ def test_the_local_stack_runs_with_tracing_off_and_no_wrapper():
     assert TEMPLATE.condition_holds("TracingOn") is False
     assert "AWS_LAMBDA_EXEC_WRAPPER" not in os.environ
     assert os.environ["POWERTOOLS_TRACE_DISABLED"] == "true"
+
+
+CLOUDWATCH_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653}
+
+
+def test_every_function_logs_to_a_group_with_the_stages_retention():
+    raw = TEMPLATE.raw
+    stages = raw["Parameters"]["Stage"]["AllowedValues"]
+    mapping = raw["Mappings"]["StageSettings"]
+    # Every stage has a retention CloudWatch accepts, and production keeps logs longest
+    days = {stage: mapping[stage]["LogRetentionDays"] for stage in stages}
+    assert set(days.values()) <= CLOUDWATCH_RETENTION_DAYS
+    assert days["prod"] == max(days.values())
+    assert set(raw["Parameters"]["LogRetentionDays"]["AllowedValues"]) == CLOUDWATCH_RETENTION_DAYS | {0}
+    assert raw["Conditions"]["StageLogRetention"] == {"Fn::Equals": [{"Ref": "LogRetentionDays"}, 0]}
+    for name in TEMPLATE.functions:
+        # Each function names its own log group ...
+        group = RESOURCES[name]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert RESOURCES[group]["Type"] == "AWS::Logs::LogGroup"
+        # ... whose retention is the stage's, or the LogRetentionDays override when it is set
+        retention = RESOURCES[group]["Properties"]["RetentionInDays"]
+        assert retention == {
+            "Fn::If": [
+                "StageLogRetention",
+                {"Fn::FindInMap": ["StageSettings", {"Ref": "Stage"}, "LogRetentionDays"]},
+                {"Ref": "LogRetentionDays"},
+            ]
+        }
+    groups = [k for k, v in RESOURCES.items() if v["Type"] == "AWS::Logs::LogGroup"]
+    assert len(groups) == len(TEMPLATE.functions)
+
+
+def test_every_dead_letter_queue_arn_is_an_output():
+    # The runbook replays a DLQ with `aws sqs start-message-move-task --source-arn <DLQ ARN>`.
+    dead_letter_queues = {
+        props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for props in (r.get("Properties", {}) for r in RESOURCES.values() if r["Type"] == "AWS::SQS::Queue")
+        if "RedrivePolicy" in props
+    }
+    outputs = TEMPLATE.raw["Outputs"]
+    assert dead_letter_queues
+    for queue in dead_letter_queues:
+        assert outputs[f"{queue}Arn"]["Value"] == {"Fn::GetAtt": [queue, "Arn"]}
+
+
+def test_samconfig_ships_no_placeholder_identity_provider():
+    # A placeholder issuer deploys an API that refuses every token; sam deploy --guided asks instead.
+    config = tomllib.loads((PROJECT_ROOT / "samconfig.toml").read_text())
+    for env in config.values():
+        if not isinstance(env, dict):
+            continue
+        overrides = env.get("deploy", {}).get("parameters", {}).get("parameter_overrides", [])
+        assert not [o for o in overrides if o.startswith(("JwtIssuer=", "JwtAudience="))]

@@ -129,6 +129,7 @@ class Settings(BaseModel):
     # and the webhook's HMAC secret.
     keycloak_org_claim: str = Field("organization", alias="KEYCLOAK_ORG_CLAIM")
     keycloak_webhook_secret_value: str | None = Field(None, alias="KEYCLOAK_WEBHOOK_SECRET")
+    # During a rotation the old secret is still accepted until Keycloak signs with the new one.
     keycloak_webhook_tolerance_seconds: int = Field(300, alias="KEYCLOAK_WEBHOOK_TOLERANCE_SECONDS", ge=1)
     # keycloak-events webhooks: an event older than this (by its own "time") is refused; longer than
     # the extension's retry window (15 minutes by default) so its last retries still get through.

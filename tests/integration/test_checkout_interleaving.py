@@ -42,9 +42,10 @@ def test_a_price_set_after_the_read_is_what_the_learner_is_asked_to_pay(unique, 
     outcome = checkout.complete(checkout.Learner(f"l-{unique}", None), [product.id], value, None, None)
 
     # Then the first judgement (free) never committed: the flow judged again and asks for 30.00
+    # (a priced checkout opens an order that waits for the payment)
     assert [p.contract.terms_version for p in hook.judged] == [1]
     assert hook.judged[0].receipt["total"] == "0"
-    assert outcome.receipt["status"] == "payment_required"
+    assert outcome.receipt["status"] == "pending_payment"
     assert Decimal(outcome.receipt["total"]) == Decimal("30.00")
     # And nothing was written: the code is unused and the learner not enrolled
     code = store_reads.get_code(value)
@@ -88,7 +89,8 @@ def test_a_change_of_terms_after_an_attach_read_is_judged_again(unique, monkeypa
 
     # Then the attach judged again on the new terms and took no seat
     assert len(hook.judged) == 1
-    assert getattr(refused.value, "code", None) == "contract_not_open"
+    # (a closed contract's code gets the one answer every unusable code gets: no oracle)
+    assert getattr(refused.value, "code", None) == "code_invalid"
     assert contract_repo.get_seats_taken(contract.id) == 0
 
 

@@ -21,6 +21,8 @@ from tests.keycloak_support import access_event
 def deployed(resources, monkeypatch):
     """A deployed stage's settings, with AWS clients pointing at the test's moto server."""
     monkeypatch.setenv("STAGE", "dev")
+    # A deployed stage refuses to start without its cursor key (the tests' is not a secret).
+    monkeypatch.setenv("CURSOR_SIGNING_KEY", "test-cursor-signing-key-of-at-least-32-characters")
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", resources.endpoint_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", resources.endpoint_url)
     # A plain variable that must be ignored outside the local stack

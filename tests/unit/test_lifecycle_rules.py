@@ -116,7 +116,7 @@ def test_the_audit_counts_the_cap_without_the_planner():
     target = target_for(contract(cap=2, terms_version=1), 7)
     assert audit_product(target, [code(1), code(2)]) == []
     assert audit_product(target, [code(1)]) == [
-        "1 one-time codes (used, claimed or free) where the cap asks for 2"
+        "1 codes are missing: 1 one-time codes (used, claimed or free) where the cap asks for 2"
     ]
     # Claims above the cap are fine, but then no free code may stay live
     held = [

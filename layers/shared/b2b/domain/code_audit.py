@@ -76,7 +76,7 @@ def _uncapped_problems(live: Sequence[EnrollmentCode]) -> list[str]:
     if any(c.kind is CodeKind.ONE_TIME for c in live):
         problems.append("one-time codes are live on an uncapped contract")
     if not any(c.kind is CodeKind.UNLIMITED for c in live):
-        problems.append("no live unlimited code")
+        problems.append("1 codes are missing: no live unlimited code")
     return problems
 
 
@@ -91,7 +91,12 @@ def _capped_problems(
     claimed = sum(1 for c in live if c.kind is CodeKind.ONE_TIME and c.claimed_by is not None)
     free = sum(1 for c in live if c.kind is CodeKind.ONE_TIME and c.claimed_by is None)
     held = used + claimed
-    if held <= target.seats and held + free != target.seats:
+    if held + free < target.seats:
+        problems.append(
+            f"{target.seats - held - free} codes are missing: {held + free} one-time codes (used, claimed"
+            f" or free) where the cap asks for {target.seats}"
+        )
+    elif held <= target.seats and held + free != target.seats:
         problems.append(
             f"{held + free} one-time codes (used, claimed or free) where the cap asks for {target.seats}"
         )

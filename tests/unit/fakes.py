@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from b2b.db.checkout import CheckoutCollided
-from b2b.db.orders import IdempotencyRecord, OrderCollided
 from b2b.db.memberships import AttachOutcome
+from b2b.db.orders import IdempotencyRecord, OrderCollided
 from b2b.db.sso_logins import LoginState, Unchanged
 from b2b.domain.checkout_rules import (
     AttachPlan,
@@ -27,7 +27,6 @@ from b2b.domain.checkout_rules import (
     StoredResult,
 )
 from b2b.domain.errors import Conflict, NotFound
-from b2b.domain.orders import Hold, Order, SeatHolds
 from b2b.domain.model import (
     Contract,
     Membership,
@@ -38,6 +37,7 @@ from b2b.domain.model import (
     Product,
     SeenOrganizations,
 )
+from b2b.domain.orders import Hold, Order, SeatHolds
 from b2b.queues import SsoAttachRequest
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

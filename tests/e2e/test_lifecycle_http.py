@@ -92,7 +92,7 @@ def test_a_used_unlimited_code_is_retired_when_the_price_changes(stack, http, ad
     assert second.json()["error"]["code"] == "code_invalid"
     priced = _complete(http, f"lc1-b-{unique}", product_id, new["code"])
     assert priced.status_code == 200, priced.text
-    assert (priced.json()["status"], Decimal(priced.json()["total"])) == ("payment_required", Decimal(49))
+    assert (priced.json()["status"], Decimal(priced.json()["total"])) == ("pending_payment", Decimal(49))
 
     # When the contract is capped too, the old code still enrolls no one and health agrees
     _patch(stack, admin_http, contract_id, max_learners=5)
@@ -236,7 +236,7 @@ def test_a_price_change_between_reading_and_writing_is_judged_again(stack, http,
     completed = [a.json() for a in answers if a.status_code == 200 and a.json()["status"] == "completed"]
     assert all(Decimal(c["total"]) == 0 for c in completed)
     for answer in (f.result() for f in late):
-        assert answer.status_code == 404 or answer.json()["status"] == "payment_required"
+        assert answer.status_code == 404 or answer.json()["status"] == "pending_payment"
     counter = CodeCounterItem.get(keys.contract_pk(contract_id), keys.code_counter_sk(product_id))
     assert int(counter.unlimited_uses) == len(completed)
     assert stack.poller.wait_idle(60)
@@ -293,7 +293,7 @@ def test_members_enroll_without_a_code(stack, http, admin_http, unique):
     assert free.status_code == 200, free.text
     assert (free.json()["status"], Decimal(free.json()["total"])) == ("completed", 0)
     assert priced.status_code == 200, priced.text
-    assert (priced.json()["status"], Decimal(priced.json()["total"])) == ("payment_required", Decimal(25))
+    assert (priced.json()["status"], Decimal(priced.json()["total"])) == ("pending_payment", Decimal(25))
     # And a learner who is not a member still needs a code
     assert stranger.status_code == 409
     assert stranger.json()["error"]["code"] == "code_required"

@@ -1,4 +1,4 @@
-"""The OpenAPI document of the whole public surface (admin, checkout and learner routes).
+"""The OpenAPI document of the whole public surface (admin, checkout, learner and order routes).
 
 Each function serves only its own routes, so no single Lambda can describe the others: the document
 is assembled here from the same router lists the handlers include (``ROUTERS``), completed with
@@ -28,7 +28,7 @@ Organizations buy access to learning content for their people: a **contract**. L
 contract by enrollment code, by their organization's single sign-on, or by an administrator, then
 enroll in its course runs.
 
-**Authentication.** Every route except `GET /v1/health` needs `Authorization: Bearer <JWT>`, checked by
+**Authentication.** Every route except `GET /v1/health` and Stripe's webhook needs `Authorization: Bearer <JWT>`, checked by
 API Gateway's JWT authorizer (Cognito or Keycloak; on the local stack, `make token`). In Swagger UI,
 press **Authorize** and paste the token without the `Bearer ` prefix.
 
@@ -37,7 +37,9 @@ press **Authorize** and paste the token without the `Bearer ` prefix.
 | role | routes |
 |---|---|
 | admin (the admin group in the groups/roles claim) | `/v1/organizations…`, `/v1/contracts…`, `/v1/catalog…`, and every learner route |
-| learner (any signed-in user, for themselves) | `/v1/checkout/validate`, `/v1/checkout/complete`, `/v1/codes/{code}/attach`, `/v1/me/…` |
+| learner (any signed-in user, for themselves) | `/v1/checkout/validate`, `/v1/checkout/complete`, `/v1/codes/{code}/attach`, `/v1/me/…`, their own `/v1/orders/{order_id}…` |
+| storefront (the storefront's server: a client-credentials token with the orders scope) | `POST /v1/orders/{order_id}/payment`, `POST /v1/orders/{order_id}/refund`, and any order's `/v1/orders/{order_id}…` |
+| stripe (no token; the `Stripe-Signature` header is verified) | `POST /v1/hooks/stripe` |
 | anyone | `GET /v1/health` |
 
 The role is checked before the request body is read: a caller without it gets 403 whatever the body.
@@ -62,6 +64,8 @@ TAGS = [
     ("default enrollments", "Runs a learner is enrolled in when attached to a contract."),
     ("checkout", "Validate and complete a basket of products with an optional code."),
     ("me", "The signed-in learner's own contracts and enrollments."),
+    ("orders", "Orders of priced checkouts: pay, cancel, refund; the storefront confirms payments."),
+    ("hooks", "Signed calls from the payment provider."),
     ("system", "Health."),
 ]
 
@@ -70,8 +74,9 @@ def _routers() -> list[Any]:
     from admin_api.handler import ROUTERS as ADMIN  # noqa: PLC0415
     from checkout_api.handler import ROUTERS as CHECKOUT  # noqa: PLC0415
     from learner_api.handler import ROUTERS as LEARNER  # noqa: PLC0415
+    from orders_api.handler import ROUTERS as ORDERS  # noqa: PLC0415
 
-    return [*ADMIN, *CHECKOUT, *LEARNER]
+    return [*ADMIN, *CHECKOUT, *LEARNER, *ORDERS]
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -101,7 +106,7 @@ def _complete_operation(operation: dict[str, Any], common_errors: dict[int, str]
         operation["responses"]["401"]["content"]["application/json"]["schema"] = {
             "anyOf": [{"$ref": ERROR_REF}, {"$ref": GATEWAY_ERROR_REF}]
         }
-    if operation.get("x-roles") == ["anyone"]:
+    if operation.get("x-roles") in (["anyone"], ["stripe"]):
         operation["security"] = []
 
 

@@ -41,13 +41,14 @@ def test_a_price_set_after_the_read_is_what_the_learner_is_asked_to_pay(unique, 
     # When the learner completes
     outcome = checkout.complete(checkout.Learner(f"l-{unique}", None), [product.id], value, None, None)
 
-    # Then the first judgement (free) never committed: the flow judged again and asks for 30.00
-    # (a priced checkout opens an order that waits for the payment)
+    # Then the first judgement (free) never committed: the flow judged again and opened an order
+    # for 30.00, priced at the new terms
     assert [p.contract.terms_version for p in hook.judged] == [1]
     assert hook.judged[0].receipt["total"] == "0"
     assert outcome.receipt["status"] == "pending_payment"
     assert Decimal(outcome.receipt["total"]) == Decimal("30.00")
-    # And nothing was written: the code is unused and the learner not enrolled
+    assert Decimal(outcome.receipt["order"]["amount"]) == Decimal("30.00")
+    # And nothing was redeemed: the code is unused and the learner not enrolled until the payment
     code = store_reads.get_code(value)
     assert code is not None
     assert (code.status.value, code.redemptions) == ("available", 0)

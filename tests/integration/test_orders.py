@@ -13,12 +13,13 @@ from decimal import Decimal
 
 import pytest
 from aws_lambda_powertools import Metrics
+from b2b.db import codes as code_repo
 from b2b.db import keys
 from b2b.db import memberships as membership_repo
 from b2b.db.models import EnrollmentCodeItem, EnrollmentItem, MembershipItem, SeatCounterItem
 from b2b.domain.errors import Conflict, Forbidden, NotFound
 from b2b.domain.model import utcnow
-from b2b.services import checkout, orders, provisioning
+from b2b.services import checkout, contracts, orders, provisioning
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -62,7 +63,7 @@ def learner(name: str) -> checkout.Learner:
     return checkout.Learner(user_id=name, sso_claim=None)
 
 
-def start(name: str, product, code: str) -> dict:
+def start(name: str, product, code: str | None) -> dict:
     return checkout.complete(learner(name), [product.id], code, None, None).receipt
 
 
@@ -404,3 +405,88 @@ def test_a_priced_complete_costs_three_requests(unique, clock, ddb_requests):
     # Then the order, its holds and the marker cost the checkout's two reads and one transaction
     assert receipt["status"] == "pending_payment"
     assert ddb_requests.calls == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
+
+
+def test_a_member_pays_the_contract_price_without_a_code(unique, clock):
+    # Given a learner already attached to a priced contract (holding one of its two seats)
+    contract, product = priced(unique, cap=2)
+    provisioning.attach_learner(contract.id, f"m-{unique}")
+    # When they complete the contract's run without a code
+    receipt = start(f"m-{unique}", product, None)
+    # Then an order waits for the contract's price, holding no extra seat and reserving no code
+    order = receipt["order"]
+    assert (receipt["status"], order["amount"], order["holds_seat"]) == ("pending_payment", "49.00", False)
+    stored = orders.get_order(order["order_id"])
+    assert (stored.code, stored.code_kind, stored.terms_version) == (None, None, contract.terms_version)
+    # When the storefront confirms the payment
+    paid, _ = orders.confirm_payment(order["order_id"], f"pi_m_{unique}", "49.00")
+    # Then the member is enrolled, still holding one seat, and no code was redeemed
+    assert (paid.state.value, paid.attached) == ("fulfilled", False)
+    assert (taken(contract.id), members(contract.id)) == (1, 1)
+    enrollment = EnrollmentItem.get(keys.user_pk(f"m-{unique}"), keys.enrollment_sk(product.run_id))
+    assert enrollment.status == "active"
+
+
+def test_a_learner_who_left_the_contract_cannot_be_fulfilled_without_a_code(unique, clock):
+    # Given a member's order without a code, and the member detached before paying
+    contract, product = priced(unique, cap=2)
+    provisioning.attach_learner(contract.id, f"m-{unique}")
+    order = start(f"m-{unique}", product, None)["order"]
+    MembershipItem(pk=keys.contract_pk(contract.id), sk=keys.membership_sk(f"m-{unique}")).delete()
+    # When the payment arrives
+    paid, _ = orders.confirm_payment(order["order_id"], f"pi_l_{unique}", "49.00")
+    # Then the order waits for its refund, saying why, and nobody was enrolled
+    assert (paid.state.value, paid.unfulfillable_reason) == ("paid_unfulfillable", "not_a_member")
+    with pytest.raises(EnrollmentItem.DoesNotExist):
+        EnrollmentItem.get(keys.user_pk(f"m-{unique}"), keys.enrollment_sk(product.run_id))
+
+
+def test_a_payment_after_the_terms_changed_is_refused_for_a_refund(unique, clock):
+    # Given a pending order priced at the contract's current terms, reserving a one-time code
+    contract, product = priced(unique, cap=3)
+    code = builders.code(product, amount=PRICE)
+    order = start(f"a-{unique}", product, code)["order"]
+    assert orders.get_order(order["order_id"]).terms_version == contract.terms_version
+    # When an administrator changes the contract's price before the payment arrives
+    changed = contracts.change_contract(contract.id, {"price": Decimal("59.00")})
+    assert changed.terms_version != contract.terms_version
+    paid, _ = orders.confirm_payment(order["order_id"], f"pi_t_{unique}", "49.00")
+    # Then the paid order is not fulfilled at the old terms: it waits for a refund, saying why
+    assert (paid.state.value, paid.unfulfillable_reason, paid.refund_due) == (
+        "paid_unfulfillable",
+        "terms_changed",
+        True,
+    )
+    assert (taken(contract.id), members(contract.id)) == (0, 0)
+    # And the code is released, unredeemed, for a checkout at the new terms
+    item = EnrollmentCodeItem.get(keys.code_pk(code), keys.CODE_SK)
+    assert (item.status, item.reserved_by, int(item.redemptions or 0)) == ("available", None, 0)
+    assert orders.refund(order["order_id"]).state.value == "refunded"
+
+
+def test_the_reconciler_does_not_deactivate_a_code_a_live_order_reserved(unique, clock):
+    # Given two one-time codes of a product, one reserved by a learner's pending order
+    _, product = priced(unique, cap=3)
+    reserved = builders.code(product, amount=PRICE)
+    free = builders.code(product, amount=PRICE)
+    order = start(f"a-{unique}", product, reserved)["order"]
+    planned = [c for c in code_repo.contract_codes(product.contract_id) if c.code in {reserved, free}]
+    # When the reconciler deactivates both (as planned from its read) while the hold lives
+    done = code_repo.deactivate_codes(product.contract_id, product.id, planned, clock.now)
+    # Then only the free one is deactivated; the reserved one is still there for the payment
+    status = {c: EnrollmentCodeItem.get(keys.code_pk(c), keys.CODE_SK).status for c in (reserved, free)}
+    assert (done, status) == (1, {reserved: "available", free: "deactivated"})
+    paid, _ = orders.confirm_payment(order["order_id"], f"pi_r_{unique}", "49.00")
+    assert paid.state.value == "fulfilled"
+
+
+def test_a_code_whose_order_hold_ended_can_be_deactivated(unique, clock):
+    # Given a one-time code reserved by an order whose hold has ended (no sweep yet)
+    _, product = priced(unique, cap=3)
+    reserved = builders.code(product, amount=PRICE)
+    start(f"a-{unique}", product, reserved)
+    clock.advance(HOLD + 1)
+    planned = [c for c in code_repo.contract_codes(product.contract_id) if c.code == reserved]
+    # When the reconciler deactivates it, Then it is deactivated
+    assert code_repo.deactivate_codes(product.contract_id, product.id, planned, clock.now) == 1
+    assert EnrollmentCodeItem.get(keys.code_pk(reserved), keys.CODE_SK).status == "deactivated"

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from b2b.db.checkout import CheckoutCollided
 from b2b.db.memberships import AttachOutcome
+from b2b.db.orders import IdempotencyRecord, OrderCollided
 from b2b.db.sso_logins import LoginState, Unchanged
 from b2b.domain.checkout_rules import (
     AttachPlan,
@@ -36,6 +37,7 @@ from b2b.domain.model import (
     Product,
     SeenOrganizations,
 )
+from b2b.domain.orders import Hold, Order, SeatHolds
 from b2b.queues import SsoAttachRequest
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -106,6 +108,8 @@ class StoredCode:
     redemptions: int = 0
     redeemed_by: str | None = None
     claimed_by: str | None = None
+    reserved_by: str | None = None  # a pending order's learner, until ``reserved_until``
+    reserved_until: int | None = None
 
 
 @dataclass
@@ -123,6 +127,9 @@ class FakeCheckoutStore:
     enrollments: set[tuple[str, str]] = field(default_factory=set)
     failed_attempts: dict[str, int] = field(default_factory=dict)
     results: dict[tuple[str, str], StoredResult] = field(default_factory=dict)
+    # Seat holds of pending orders per contract (learner -> hold), and their version
+    holds: dict[int, dict[str, Hold]] = field(default_factory=dict)
+    holds_version: dict[int, int] = field(default_factory=dict)
     # Called between the read and the write of each commit: a test plays a rival request here.
     before_commit: Callable[[], None] | None = None
     # Cancel this many commits as DynamoDB does when another transaction holds the same items.
@@ -163,7 +170,7 @@ class FakeCheckoutStore:
             products=products,
             code=found,
             contracts={c: self.contracts[c] for c in contract_ids if c in self.contracts},
-            seats={c: Seats(self.taken[c], self.caps[c]) for c in contract_ids if c in self.contracts},
+            seats={c: self._seats(c, user_id, now) for c in contract_ids if c in self.contracts},
             member_of=frozenset(c for c in contract_ids if (c, user_id) in self.members),
             enrolled_runs=frozenset(
                 p.run_id for p in products.values() if (user_id, p.run_id) in self.enrollments
@@ -171,6 +178,19 @@ class FakeCheckoutStore:
             sso_organization=None,
             failed_attempts=self.failed_attempts.get(user_id, 0),
         )
+
+    def seat_holds(self, contract_id: int) -> SeatHolds:
+        return SeatHolds(
+            self.taken[contract_id],
+            self.caps[contract_id],
+            dict(self.holds.get(contract_id, {})),
+            self.holds_version.get(contract_id, 0),
+        )
+
+    def _seats(self, contract_id: int, user_id: str, now: datetime) -> Seats:
+        counter = self.seat_holds(contract_id)
+        held = counter.held(now, excluding_user=user_id)
+        return Seats(self.taken[contract_id], self.caps[contract_id], held, counter)
 
     @staticmethod
     def _checkout_code(stored: StoredCode, user_id: str) -> CheckoutCode:
@@ -253,6 +273,73 @@ class FakeCheckoutStore:
             stored.claimed_by = plan.user_id
         self.taken[plan.code.contract_id] += 1
         self.members.add((plan.code.contract_id, plan.user_id))
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeOrdersStore:
+    """The orders store over the checkout store's dictionaries (what ``open_for_checkout`` uses):
+    opening an order holds the seat and reserves the one-time code, all or nothing."""
+
+    checkout: FakeCheckoutStore
+    OrderCollided = OrderCollided
+    IdempotencyRecord = IdempotencyRecord
+
+    orders: dict[str, Order] = field(default_factory=dict)
+    pending: dict[tuple[str, int], Order] = field(default_factory=dict)
+
+    def new_order_id(self) -> str:
+        return f"ord_{len(self.orders) + 1}"
+
+    def open_order(
+        self, order: Order, seats: SeatHolds | None, now: datetime, record: IdempotencyRecord | None = None
+    ) -> None:
+        store, epoch = self.checkout, int(now.timestamp())
+        failed: dict[str, str] = {}
+        if order.holds_seat:
+            assert seats is not None
+            current = store.seat_holds(order.contract_id)
+            if current.version != seats.version or not current.room_for_one(
+                now, excluding_user=order.user_id
+            ):
+                failed["seat"] = CONDITION_FAILED
+        if order.code is None:
+            if (order.contract_id, order.user_id) not in store.members:
+                failed["member"] = CONDITION_FAILED
+        else:
+            code = store.codes[order.code]
+            usable = code.status == "available" and code.product_id == order.product_id
+            held_by_other = (
+                code.reserved_by not in (None, order.user_id) and (code.reserved_until or 0) > epoch
+            )
+            if not usable or (code.kind == "one_time" and held_by_other):
+                failed["code"] = CONDITION_FAILED
+        live = self.pending.get((order.user_id, order.contract_id))
+        if live is not None and live.hold_until > epoch:
+            failed["pending"] = CONDITION_FAILED
+        if failed:
+            raise OrderCollided(failed)
+        if order.holds_seat:
+            store.holds.setdefault(order.contract_id, {})[order.user_id] = Hold(order.id, order.hold_until)
+            store.holds_version[order.contract_id] = store.holds_version.get(order.contract_id, 0) + 1
+        if order.code is not None and order.code_kind == "one_time":
+            code = store.codes[order.code]
+            code.reserved_by, code.reserved_until = order.user_id, order.hold_until
+        self.orders[order.id] = order
+        self.pending[(order.user_id, order.contract_id)] = order
+        if record is not None:
+            store.results[(order.user_id, record.key)] = StoredResult(record.request_hash, record.receipt)
+
+    def pending_order_id(self, user_id: str, contract_id: int, now: datetime) -> str | None:
+        order = self.pending.get((user_id, contract_id))
+        return order.id if order is not None and order.hold_until > int(now.timestamp()) else None
+
+    def get_order(self, order_id: str) -> Order:
+        if order_id not in self.orders:
+            raise NotFound(f"order {order_id} does not exist", code="order_not_found")
+        return self.orders[order_id]
 
 
 # --- SSO ----------------------------------------------------------------------------------------

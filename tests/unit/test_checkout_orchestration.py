@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from b2b.db import retry
 from b2b.domain.errors import Conflict, NotFound, Throttled
-from b2b.services import checkout
+from b2b.services import checkout, orders
 from b2b.services.checkout import Learner
 
-from tests.unit.fakes import FakeCheckoutStore, StoredCode, make_contract, make_product
+from tests.unit.fakes import FakeCheckoutStore, FakeOrdersStore, StoredCode, make_contract, make_product
 
 ALICE = Learner("alice", None)
 BOB = Learner("bob", None)
@@ -154,7 +154,14 @@ def test_a_wrong_code_is_counted_and_the_limit_turns_into_429(store, monkeypatch
     assert store.codes[CODE].status == "available"
 
 
-def test_a_priced_basket_asks_for_payment_and_writes_nothing(store):
+@pytest.fixture
+def order_store(store: FakeCheckoutStore, monkeypatch: pytest.MonkeyPatch) -> FakeOrdersStore:
+    fake = FakeOrdersStore(store)
+    monkeypatch.setattr(orders, "repo", fake)
+    return fake
+
+
+def test_a_priced_basket_opens_an_order_and_redeems_nothing(store, order_store):
     # Given a product with a price and a code that leaves part of it to pay
     store.products[12] = make_product(12, contract_id=7, price="40")
     store.codes[OTHER_CODE] = StoredCode(OTHER_CODE, contract_id=7, product_id=12, amount=Decimal("15"))
@@ -162,11 +169,43 @@ def test_a_priced_basket_asks_for_payment_and_writes_nothing(store):
     # When Alice completes
     outcome = checkout.complete(ALICE, [12], OTHER_CODE, "order-9", None)
 
-    # Then payment is required for the code's amount and nothing was written
-    assert outcome.receipt["status"] == "payment_required"
-    assert outcome.receipt["total"] == "15"
+    # Then an order waits for the code's amount, holding a seat and reserving the code for her
+    receipt = outcome.receipt
+    assert (receipt["status"], receipt["total"], receipt["order_reference"]) == (
+        "pending_payment",
+        "15",
+        "order-9",
+    )
+    order = receipt["order"]
+    assert (order["state"], order["amount"], order["holds_seat"]) == ("pending_payment", "15", True)
+    assert list(order_store.orders) == [order["order_id"]]
+    assert store.holds[7]["alice"].order_id == order["order_id"]
+    assert store.codes[OTHER_CODE].reserved_by == "alice"
+    # And nothing was redeemed, attached or enrolled: that waits for the payment
     assert store.commits == 0
-    assert store.codes[OTHER_CODE].status == "available"
+    assert (store.codes[OTHER_CODE].status, store.codes[OTHER_CODE].redemptions) == ("available", 0)
+    assert (store.taken[7], store.members, store.enrollments) == (0, set(), set())
+
+
+def test_a_member_checks_out_a_priced_run_without_a_code(store, order_store):
+    # Given Alice is a member of a contract with a price (at terms version 3)
+    store.add_contract(make_contract(7, max_learners=2, price=Decimal("40"), terms_version=3))
+    store.products[12] = make_product(12, contract_id=7)
+    store.members.add((7, "alice"))
+    store.taken[7] = 1
+
+    # When she completes without a code
+    receipt = checkout.complete(ALICE, [12], None, None, None).receipt
+
+    # Then an order waits for the price, holding no seat and reserving no code
+    order = order_store.orders[receipt["order"]["order_id"]]
+    assert (receipt["status"], receipt["order"]["amount"]) == ("pending_payment", "40")
+    assert (order.code, order.holds_seat, order.terms_version) == (
+        None,
+        False,
+        store.contracts[7].terms_version,
+    )
+    assert (store.holds.get(7, {}), store.enrollments, store.taken[7]) == ({}, set(), 1)
 
 
 def test_attach_by_code_takes_a_seat_once(store):

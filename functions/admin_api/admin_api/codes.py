@@ -101,7 +101,19 @@ def code_health(contract_id: ContractIdPath) -> CodeHealthOut:
     return CodeHealthOut.of(codes.code_health(contract_id))
 
 
-@router.post("/v1/contracts/<contract_id>/reconcile", tags=["codes"])
+@router.post(
+    "/v1/contracts/<contract_id>/reconcile",
+    **operation(
+        "Repair a contract's codes",
+        "Queues a reconcile of the contract's codes now: counters recounted, drift repaired. The "
+        "reconciler is idempotent, so asking twice is harmless.",
+        role="admin",
+        tag="codes",
+        ok=202,
+        ok_description="The reconcile was queued.",
+        errors={404: "No contract has this id (`contract_not_found`)."},
+    ),
+)
 def reconcile(contract_id: ContractIdPath) -> Response[ReconcileQueuedOut]:
     """Queue a reconcile of the contract's codes now (repairs drift; the reconciler is idempotent)."""
     request = code_repair.request_reconcile(contract_id)

@@ -59,7 +59,7 @@ def validate(payload: Annotated[BasketRequest, Body()]) -> QuoteOut:
         "`Idempotency-Key` returns the first answer and never redeems twice.",
         role="learner",
         tag="checkout",
-        ok_description="Completed, or `payment_required` when the total is not zero.",
+        ok_description="Completed, or `pending_payment` with the order to pay when the total is not zero.",
         success={200: {"application/json": {"model": CompleteOut}}},
         errors={
             403: "The contract needs the organization's single sign-on (`sso_required`).",

@@ -25,7 +25,10 @@ require_settings(__name__)
 PUBLIC_PATHS = frozenset({"/v1/hooks/stripe"})
 
 app = build_resolver()
-app.include_router(routes.router)
+# The routers this function serves (the OpenAPI document is assembled from them too).
+ROUTERS = [routes.router]
+for router in ROUTERS:
+    app.include_router(router)
 
 
 def _signed_in(app: Any, next_middleware: Any) -> Any:

@@ -15,19 +15,33 @@ from typing import Any, Literal
 
 from b2b.api.errors import ErrorResponse
 
-Role = Literal["admin", "learner", "public"]
+# ``storefront`` is a machine: the storefront's server with a client-credentials token carrying the
+# orders scope. ``buyer`` is a learner acting on their own order, or the storefront on any order.
+# ``stripe`` calls without a token; its signature over the body is checked instead.
+Role = Literal["admin", "learner", "public", "storefront", "buyer", "stripe"]
 
 # Who may call, as the document states it (``x-roles`` and a line of the description).
 ROLE_NAMES: dict[Role, list[str]] = {
     "admin": ["admin"],
     "learner": ["learner", "admin"],
     "public": ["anyone"],
+    "storefront": ["storefront"],
+    "buyer": ["learner", "admin", "storefront"],
+    "stripe": ["stripe"],
 }
 _WHO = {
     "admin": "an administrator: a token whose groups/roles claim holds the admin group",
     "learner": "any signed-in user, acting for themselves (the token's `sub`)",
     "public": "anyone, without a token",
+    "storefront": "the storefront's server: a client-credentials token carrying the orders scope "
+    "(`b2b/orders.write` unless the stage says otherwise)",
+    "buyer": "the signed-in user who owns the order, or the storefront's server (a token carrying the "
+    "orders scope) for any order",
+    "stripe": "Stripe, without a token: the `Stripe-Signature` header must verify against the body "
+    "with the webhook's signing secret",
 }
+# Roles that call without a bearer token (no 401, no security requirement in the document).
+TOKENLESS: frozenset[str] = frozenset({"public", "stripe"})
 
 # The error statuses every route of a role can answer, and what each means.
 COMMON_ERRORS: dict[int, str] = {
@@ -40,6 +54,11 @@ COMMON_ERRORS: dict[int, str] = {
     422: "A parameter or a body field breaks a rule; `details` names each field (`invalid_input`).",
     503: "The database is busy or did not answer; retry after `Retry-After` seconds (`unavailable`).",
 }
+# The storefront's routes: API Gateway checks the scope first (then in its own shape), the API again.
+SCOPE_FORBIDDEN = (
+    "The token does not carry the orders scope (`scope_required`; API Gateway may refuse it first "
+    'with `{"message": "Forbidden"}`).'
+)
 
 
 def error_content() -> dict[str, Any]:
@@ -70,11 +89,14 @@ def operation(
         responses[status] = {"description": text}
     for status, content in (success or {}).items():
         responses[status]["content"] = content
-    if role != "public":
+    if role not in TOKENLESS:
         responses[401] = {"description": COMMON_ERRORS[401], "content": error_content()}
+    if role != "public":
         responses[503] = {"description": COMMON_ERRORS[503], "content": error_content()}
     if role == "admin":
         responses[403] = {"description": COMMON_ERRORS[403], "content": error_content()}
+    if role == "storefront":
+        responses[403] = {"description": SCOPE_FORBIDDEN, "content": error_content()}
     for status, text in (errors or {}).items():
         responses[status] = {"description": text, "content": error_content()}
     who = _WHO[role]

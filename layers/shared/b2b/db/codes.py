@@ -142,15 +142,20 @@ def _unredeemed() -> Any:
     return (EnrollmentCodeItem.status == CodeStatus.AVAILABLE.value) & (EnrollmentCodeItem.redemptions == 0)
 
 
-def _as_read(code: EnrollmentCode) -> Any:
+def _as_read(code: EnrollmentCode, now: datetime) -> Any:
     """Unredeemed, and held by the same learner (or nobody) as when the plan was made: a code
-    claimed by an attach meanwhile is not deactivated as if nobody held it."""
+    claimed by an attach meanwhile is not deactivated as if nobody held it. Nor is a one-time code
+    reserved by a pending order whose hold still lives (``reserved_until`` in the future): the
+    learner is paying for it; once the hold ends the code is free to deactivate."""
     holder = (
         EnrollmentCodeItem.claimed_by.does_not_exist()
         if code.claimed_by is None
         else EnrollmentCodeItem.claimed_by == code.claimed_by
     )
-    return _unredeemed() & holder
+    unreserved = EnrollmentCodeItem.reserved_until.does_not_exist() | (
+        EnrollmentCodeItem.reserved_until <= int(now.timestamp())
+    )
+    return _unredeemed() & holder & unreserved
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -343,8 +348,8 @@ def deactivate_codes(
 ) -> int:
     """Deactivate unredeemed codes of one product, up to 99 codes and their counter per transaction.
 
-    A code redeemed meanwhile fails its condition; it is dropped and the rest retried. Returns how
-    many codes were deactivated.
+    A code redeemed, claimed or reserved by a live pending order meanwhile fails its condition; it is
+    dropped and the rest retried. Returns how many codes were deactivated.
     """
     done = 0
     for start in range(0, len(codes), DEACTIVATE_CHUNK):
@@ -360,7 +365,7 @@ def deactivate_codes(
                         *status_actions(contract_id, CodeStatus.DEACTIVATED),
                         EnrollmentCodeItem.updated_at.set(now),
                     ],
-                    _as_read(code),
+                    _as_read(code, now),
                 )
             tx.update(
                 "counter",

@@ -364,8 +364,8 @@ class OrderItem(TableItem, discriminator="order"):
     contract_id = NumberAttribute()
     product_id = NumberAttribute()
     run_id = UnicodeAttribute()
-    code = UnicodeAttribute()
-    code_kind = UnicodeAttribute()
+    code = UnicodeAttribute(null=True)  # absent: a member's order at the contract's price
+    code_kind = UnicodeAttribute(null=True)
     amount = DecimalAttribute()
     currency = UnicodeAttribute()
     state = UnicodeAttribute()
@@ -382,6 +382,7 @@ class OrderItem(TableItem, discriminator="order"):
     unfulfillable_reason = UnicodeAttribute(null=True)
     attached = BooleanAttribute(default=False)
     provider_session = UnicodeAttribute(null=True)
+    terms_version = NumberAttribute(null=True)  # the contract's terms the order was priced at
 
 
 class PendingOrderItem(TableItem, discriminator="pending_order"):

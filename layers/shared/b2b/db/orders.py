@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,6 +90,7 @@ def _order_item(order: Order) -> OrderItem:
         created_at=order.created_at,
         hold_until=order.hold_until,
         order_reference=order.order_reference,
+        terms_version=order.terms_version,
     )
 
 
@@ -100,7 +102,7 @@ def to_order(item: OrderItem) -> Order:
         product_id=int(item.product_id),
         run_id=item.run_id,
         code=item.code,
-        code_kind="unlimited" if item.code_kind == "unlimited" else "one_time",
+        code_kind=None if item.code is None else "unlimited" if item.code_kind == "unlimited" else "one_time",
         amount=item.amount,
         currency=item.currency,
         state=OrderState(item.state),
@@ -117,6 +119,7 @@ def to_order(item: OrderItem) -> Order:
         unfulfillable_reason=item.unfulfillable_reason,
         attached=bool(item.attached),
         provider_session=item.provider_session,
+        terms_version=int(item.terms_version) if item.terms_version is not None else None,
     )
 
 
@@ -165,6 +168,27 @@ def _audit(action: str, order: Order, now: datetime, reference: str | None = Non
 # --- opening ----------------------------------------------------------------------------------
 
 
+def _contract_as_priced(order: Order) -> Any:
+    """The contract is active and, for an order that recorded them, at the terms it was priced at."""
+    active = ContractItem.active == True  # noqa: E712 - a PynamoDB condition
+    if order.terms_version is None:
+        return active
+    if order.terms_version == 0:
+        # Contracts written before terms were versioned have no attribute: version 0.
+        return active & (ContractItem.terms_version.does_not_exist() | (ContractItem.terms_version == 0))
+    return active & (ContractItem.terms_version == order.terms_version)
+
+
+def _check_member(tx: Transaction, order: Order) -> None:
+    tx.condition_check(
+        "member",
+        MembershipItem,
+        keys.contract_pk(order.contract_id),
+        keys.membership_sk(order.user_id),
+        MembershipItem.pk.exists(),
+    )
+
+
 @dataclass(frozen=True)
 class IdempotencyRecord:
     """The checkout's stored answer for an Idempotency-Key, written with the order."""
@@ -178,8 +202,9 @@ class IdempotencyRecord:
 def open_order(
     order: Order, seats: SeatHolds | None, now: datetime, record: IdempotencyRecord | None = None
 ) -> None:
-    """One transaction: the order, its seat hold (when it holds one), the code reserved, the
-    learner's pending-order marker, and the checkout's stored answer."""
+    """One transaction: the order, its seat hold (when it holds one), the code reserved (when it has
+    one; without one, the learner's membership checked), the learner's pending-order marker, and
+    the checkout's stored answer. The contract must still be active at the terms it was priced at."""
     tx = Transaction()
     now_epoch = int(now.timestamp())
     tx.condition_check(
@@ -187,7 +212,7 @@ def open_order(
         ContractItem,
         keys.contract_pk(order.contract_id),
         keys.CONTRACT_SK,
-        ContractItem.active == True,  # noqa: E712 - a PynamoDB condition
+        _contract_as_priced(order),
     )
     if order.holds_seat:
         assert seats is not None
@@ -207,7 +232,9 @@ def open_order(
         & (EnrollmentCodeItem.contract_id == order.contract_id)
         & (EnrollmentCodeItem.product_id == order.product_id)
     )
-    if order.code_kind == "one_time":
+    if order.code is None:
+        _check_member(tx, order)
+    elif order.code_kind == "one_time":
         tx.update(
             "code",
             _code_key(order.code),
@@ -314,16 +341,30 @@ class OrderSurroundings:
     enrolled: bool
     pending_marker_is_this: bool
     payment_order: str | None  # the order a payment reference was recorded for, if asked
+    terms_version: int | None = None  # the contract's, as read (None: no contract item)
+
+
+def _code_hold(item: EnrollmentCodeItem) -> CodeHold:
+    return CodeHold(
+        status=item.status,
+        kind=item.kind,
+        claimed_by=item.claimed_by,
+        reserved_by=item.reserved_by,
+        reserved_order=item.reserved_order,
+        reserved_until=int(item.reserved_until) if item.reserved_until is not None else None,
+    )
 
 
 def surroundings(order: Order, payment_reference: str | None = None) -> OrderSurroundings:
     wanted = [
+        (keys.contract_pk(order.contract_id), keys.CONTRACT_SK),
         (keys.contract_pk(order.contract_id), keys.SEATS_SK),
         (keys.contract_pk(order.contract_id), keys.membership_sk(order.user_id)),
-        (keys.code_pk(order.code), keys.CODE_SK),
         (keys.user_pk(order.user_id), keys.enrollment_sk(order.run_id)),
         (keys.user_pk(order.user_id), keys.pending_order_sk(order.contract_id)),
     ]
+    if order.code is not None:
+        wanted.append((keys.code_pk(order.code), keys.CODE_SK))
     if payment_reference is not None:
         wanted.append((keys.payment_pk(payment_reference), keys.PAYMENT_SK))
     found = batch_read(wanted)
@@ -336,21 +377,24 @@ def surroundings(order: Order, payment_reference: str | None = None) -> OrderSur
         elif isinstance(item, MembershipItem):
             member = True
         elif isinstance(item, EnrollmentCodeItem):
-            code = CodeHold(
-                status=item.status,
-                kind=item.kind,
-                claimed_by=item.claimed_by,
-                reserved_by=item.reserved_by,
-                reserved_order=item.reserved_order,
-                reserved_until=int(item.reserved_until) if item.reserved_until is not None else None,
-            )
+            code = _code_hold(item)
         elif isinstance(item, EnrollmentItem):
             enrolled = item.status == "active"
         elif isinstance(item, PendingOrderItem):
             marker = item.order_id == order.id
         elif isinstance(item, PaymentItem):
             payment_order = item.order_id
-    return OrderSurroundings(seats, bool(member), code, enrolled, marker, payment_order)
+    return OrderSurroundings(
+        seats, bool(member), code, enrolled, marker, payment_order, _terms_version(found.values())
+    )
+
+
+def _terms_version(items: Iterable[Any]) -> int | None:
+    """The contract's terms version among the items read (absent attribute: 0; no contract: None)."""
+    for item in items:
+        if isinstance(item, ContractItem):
+            return int(item.terms_version or 0)
+    return None
 
 
 # --- fulfilling -------------------------------------------------------------------------------
@@ -372,7 +416,12 @@ def _release_seat_hold(tx: Transaction, order: Order, seats: SeatHolds | None, n
 
 
 def _release_code(tx: Transaction, order: Order, around: OrderSurroundings) -> None:
-    if order.code_kind != "one_time" or around.code is None or around.code.reserved_order != order.id:
+    if (
+        order.code is None
+        or order.code_kind != "one_time"
+        or around.code is None
+        or around.code.reserved_order != order.id
+    ):
         return
     tx.update(
         "code",
@@ -412,8 +461,9 @@ def _payment_actions(reference: str, amount: Decimal, now: datetime) -> list[Any
 
 
 def fulfil(order: Order, around: OrderSurroundings, reference: str, amount: Decimal, now: datetime) -> bool:
-    """One transaction: payment recorded, code redeemed, seat taken (hold turned into it) or already
-    a member, membership, enrollment. Returns whether the learner was attached by it."""
+    """One transaction: payment recorded, code redeemed (when the order has one), seat taken (hold
+    turned into it) or already a member, membership, enrollment; the contract still at the terms
+    the order was priced at. Returns whether the learner was attached by it."""
     tx = Transaction()
     attach = not around.member
     actions = [
@@ -435,10 +485,11 @@ def fulfil(order: Order, around: OrderSurroundings, reference: str, amount: Deci
         ContractItem,
         keys.contract_pk(order.contract_id),
         keys.CONTRACT_SK,
-        ContractItem.active == True,  # noqa: E712
+        _contract_as_priced(order),
     )
     seats = around.seats
     if attach:
+        assert order.code is not None, "an order without a code is a member's"
         assert seats is not None
         others = seats.live_holds(now, excluding_user=order.user_id)
         tx.update(
@@ -461,14 +512,35 @@ def fulfil(order: Order, around: OrderSurroundings, reference: str, amount: Deci
         tx.put("membership", membership_item(membership), MembershipItem.pk.does_not_exist())
         tx.put("audit_attach", _audit("learner_attached", order, now))
     else:
-        tx.condition_check(
-            "member",
-            MembershipItem,
-            keys.contract_pk(order.contract_id),
-            keys.membership_sk(order.user_id),
-            MembershipItem.pk.exists(),
-        )
+        _check_member(tx, order)
         _release_seat_hold(tx, order, seats, now)
+    if order.code is not None:
+        _redeem_code(tx, order, now)
+    tx.put(
+        "enrollment",
+        EnrollmentItem(
+            pk=keys.user_pk(order.user_id),
+            sk=keys.enrollment_sk(order.run_id),
+            user_id=order.user_id,
+            run_id=order.run_id,
+            contract_id=order.contract_id,
+            product_id=order.product_id,
+            source="checkout",
+            status="active",
+            enrolled_at=now,
+        ),
+        EnrollmentItem.pk.does_not_exist(),
+    )
+    tx.put(
+        "audit_redeem", _audit("code_redeemed" if order.code else "order_fulfilled", order, now, reference)
+    )
+    _drop_marker(tx, order, around)
+    _commit(tx)
+    return attach
+
+
+def _redeem_code(tx: Transaction, order: Order, now: datetime) -> None:
+    assert order.code is not None
     code_item = _code_key(order.code)
     if order.code_kind == "one_time":
         tx.update(
@@ -506,25 +578,6 @@ def fulfil(order: Order, around: OrderSurroundings, reference: str, amount: Deci
             & (EnrollmentCodeItem.kind == "unlimited"),
         )
         add_counter_update(tx, "counter", order.contract_id, order.product_id, unlimited_uses=1)
-    tx.put(
-        "enrollment",
-        EnrollmentItem(
-            pk=keys.user_pk(order.user_id),
-            sk=keys.enrollment_sk(order.run_id),
-            user_id=order.user_id,
-            run_id=order.run_id,
-            contract_id=order.contract_id,
-            product_id=order.product_id,
-            source="checkout",
-            status="active",
-            enrolled_at=now,
-        ),
-        EnrollmentItem.pk.does_not_exist(),
-    )
-    tx.put("audit_redeem", _audit("code_redeemed", order, now, reference))
-    _drop_marker(tx, order, around)
-    _commit(tx)
-    return attach
 
 
 def record_unfulfillable(

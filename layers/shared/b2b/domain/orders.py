@@ -94,8 +94,10 @@ class Order:
     contract_id: int
     product_id: int
     run_id: str
-    code: str
-    code_kind: Literal["one_time", "unlimited"]
+    # None: a member of the contract checking out its run at the contract's price (no code to
+    # reserve or redeem; the member already holds their seat).
+    code: str | None
+    code_kind: Literal["one_time", "unlimited"] | None
     amount: Decimal
     currency: str
     state: OrderState
@@ -112,6 +114,8 @@ class Order:
     unfulfillable_reason: str | None = None
     attached: bool = False  # fulfilment made the learner a member (a refund detaches them)
     provider_session: str | None = None
+    # The contract's terms version the order was priced at (None: an order older than the field).
+    terms_version: int | None = None
 
     @property
     def paid(self) -> bool:
@@ -182,6 +186,39 @@ def check_refundable(order: Order) -> None:
             f"an order in state {order.state.value} without a payment cannot be refunded",
             code="order_not_refundable",
         )
+
+
+UnfulfillableReason = Literal[
+    "already_enrolled", "code_taken", "contract_full", "not_a_member", "terms_changed"
+]
+
+
+def unfulfillable_reason(
+    order: Order,
+    *,
+    enrolled: bool,
+    member: bool,
+    code_free: bool | None,
+    room_for_one: bool,
+    terms_version: int | None,
+) -> UnfulfillableReason | None:
+    """Why a paid order cannot be fulfilled now, or None when it can.
+
+    ``code_free`` is None for an order without a code; ``terms_version`` is the contract's as read.
+    An order priced at other terms than the contract's now is refused rather than re-priced: the
+    buyer paid the price they were shown, and the storefront refunds it (see docs/decisions.md).
+    """
+    if enrolled:
+        return "already_enrolled"
+    if order.terms_version is not None and terms_version != order.terms_version:
+        return "terms_changed"
+    if order.code is None:
+        return None if member else "not_a_member"
+    if not code_free:
+        return "code_taken"
+    if not member and not room_for_one:
+        return "contract_full"
+    return None
 
 
 def order_view(order: Order, now: datetime) -> dict[str, object]:

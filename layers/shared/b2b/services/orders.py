@@ -19,7 +19,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from b2b import stripe_gateway
 from b2b.db import memberships
 from b2b.db import orders as repo
-from b2b.domain.checkout_rules import MESSAGES, CheckoutState, Quote, Reason, quote_view, rejection
+from b2b.domain.checkout_rules import (
+    MESSAGES,
+    CheckoutCode,
+    CheckoutState,
+    Quote,
+    Reason,
+    quote_view,
+    rejection,
+)
 from b2b.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from b2b.domain.model import Page, utcnow
 from b2b.domain.orders import (
@@ -33,6 +41,7 @@ from b2b.domain.orders import (
     order_view,
     parse_amount,
     payment_step,
+    unfulfillable_reason,
 )
 from b2b.observability import logger, metrics
 from b2b.settings import get_settings
@@ -79,6 +88,10 @@ def open_for_checkout(
 ) -> dict[str, Any] | None:
     """Open a ``pending_payment`` order for a valid priced basket, holding its seat and code.
 
+    A member of the contract may check out its run without a code, at the contract's price: the
+    order then reserves no code (fulfilment redeems none) and holds no seat (the member has one).
+    The order records the contract's terms version it was priced at.
+
     Returns the checkout receipt, or None when a concurrent change cancelled the transaction
     (the checkout reads again and decides again). A learner who already has a live pending order
     for the contract gets that order back.
@@ -86,9 +99,12 @@ def open_for_checkout(
     settings = get_settings()
     line = result.lines[0]
     assert line.product is not None
-    assert state.code is not None
     contract = state.contracts[line.product.contract_id]
     new_member = contract.id not in state.member_of
+    code = state.code if state.code is not None and line.code_applies else None
+    if code is None and new_member:
+        # The quote accepts a priced basket without a code only for a member.
+        raise rejection(Reason.CODE_REQUIRED, MESSAGES[Reason.CODE_REQUIRED])
     order_id = repo.new_order_id()
     read = state.seats.get(contract.id)
     seats = read.counter if read is not None else None  # the checkout's read first, then fresh ones
@@ -99,7 +115,7 @@ def open_for_checkout(
         if holds_seat and seats is not None and not seats.room_for_one(now, excluding_user=user_id):
             existing = repo.pending_order_id(user_id, contract.id, now)
             if existing is not None:
-                return _existing_receipt(existing, line.product.id, state.code.code, result, now)
+                return _existing_receipt(existing, line.product.id, code, result, now)
             metrics.add_metric(name="CheckoutRejected_contract_full", unit=MetricUnit.Count, value=1)
             raise rejection(Reason.CONTRACT_FULL, MESSAGES[Reason.CONTRACT_FULL])
         order = Order(
@@ -108,8 +124,8 @@ def open_for_checkout(
             contract_id=contract.id,
             product_id=line.product.id,
             run_id=line.product.run_id,
-            code=state.code.code,
-            code_kind=state.code.kind,
+            code=code.code if code is not None else None,
+            code_kind=code.kind if code is not None else None,
             amount=result.total,
             currency=settings.order_currency,
             state=OrderState.PENDING_PAYMENT,
@@ -117,6 +133,7 @@ def open_for_checkout(
             created_at=now,
             hold_until=hold_until(now, settings.order_hold_seconds),
             order_reference=order_reference,
+            terms_version=contract.terms_version,
         )
         receipt = _receipt(order, result, now)
         record = (
@@ -131,7 +148,7 @@ def open_for_checkout(
             if "pending" in collided.failed:
                 existing = repo.pending_order_id(user_id, contract.id, now)
                 if existing is not None:
-                    return _existing_receipt(existing, line.product.id, state.code.code, result, now)
+                    return _existing_receipt(existing, line.product.id, code, result, now)
             if collided.failed <= {"seat"}:
                 _pause(collided.conflicted)
                 continue  # the holds moved: read the counter again
@@ -156,10 +173,10 @@ def _receipt(order: Order, result: Quote, now: datetime) -> dict[str, Any]:
 
 
 def _existing_receipt(
-    order_id: str, product_id: int, code: str, result: Quote, now: datetime
+    order_id: str, product_id: int, code: CheckoutCode | None, result: Quote, now: datetime
 ) -> dict[str, Any]:
     existing = repo.get_order(order_id)
-    if existing.product_id != product_id or existing.code != code:
+    if existing.product_id != product_id or existing.code != (code.code if code is not None else None):
         raise Conflict(
             "you already have an order waiting for payment in this contract; pay or cancel it first",
             code="pending_order_exists",
@@ -256,15 +273,17 @@ def confirm_payment(order_id: str, reference: str, amount_text: str | Decimal) -
 
 
 def _unfulfillable_reason(order: Order, around: repo.OrderSurroundings, now: datetime) -> str | None:
-    if around.enrolled:
-        return "already_enrolled"
-    if around.code is None or not around.code.free_for(order, now):
-        return "code_taken"
-    if not around.member and (
-        around.seats is None or not around.seats.room_for_one(now, excluding_user=order.user_id)
-    ):
-        return "contract_full"
-    return None
+    return unfulfillable_reason(
+        order,
+        enrolled=around.enrolled,
+        member=around.member,
+        code_free=None
+        if order.code is None
+        else around.code is not None and around.code.free_for(order, now),
+        room_for_one=around.seats is not None
+        and around.seats.room_for_one(now, excluding_user=order.user_id),
+        terms_version=around.terms_version,
+    )
 
 
 # --- cancel, expire, refund ------------------------------------------------------------------

@@ -296,9 +296,9 @@ def test_members_enroll_without_a_code(stack, http, admin_http, unique):
     assert (free.json()["status"], Decimal(free.json()["total"])) == ("completed", 0)
     assert priced.status_code == 200, priced.text
     assert (priced.json()["status"], Decimal(priced.json()["total"])) == ("pending_payment", Decimal(25))
-    # And a learner who is not a member still needs a code
-    assert stranger.status_code == 409
-    assert stranger.json()["error"]["code"] == "code_required"
+    # And a learner who is neither a member nor holds a code gets nothing: the product looks unknown
+    assert stranger.status_code == 404
+    assert stranger.json()["error"]["code"] == "unknown_product"
     assert admin_http.get(f"/v1/contracts/{free_id}/stats").json()["seats_taken"] == 1
 
 

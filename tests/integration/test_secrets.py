@@ -9,6 +9,7 @@ import uuid
 import boto3
 import pytest
 from b2b import secrets
+from b2b.openedx import OpenEdxConfig
 from b2b.settings import get_settings
 from keycloak_hook import handler as hook
 from keycloak_hook.signature import sign_keycloak
@@ -25,6 +26,8 @@ def deployed(resources, monkeypatch):
     monkeypatch.setenv("CURSOR_SIGNING_KEY", "test-cursor-signing-key-of-at-least-32-characters")
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", resources.endpoint_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", resources.endpoint_url)
+    # Deployed stages refuse to start without a cursor signing key (the template's Globals give it)
+    monkeypatch.setenv("CURSOR_SIGNING_KEY", "k" * 32)
     # A plain variable that must be ignored outside the local stack
     monkeypatch.setenv("KEYCLOAK_WEBHOOK_SECRET", "plain-env-secret")
     get_settings.cache_clear()
@@ -89,3 +92,24 @@ def test_missing_secret_is_a_503_so_the_sender_retries(deployed, monkeypatch):
 
     assert response.status == 503
     assert response.body["error"]["code"] == "secret_unavailable"
+
+
+def test_the_lms_client_secret_comes_from_the_store_in_a_deployed_stage(deployed, monkeypatch):
+    # Given a deployed LMS sync worker's settings: the LMS, its client, a plain secret variable and
+    # no reference yet
+    monkeypatch.setenv("OPENEDX_LMS_URL", "https://lms.example.com")
+    monkeypatch.setenv("OPENEDX_CLIENT_ID", "b2b-worker")
+    monkeypatch.setenv("OPENEDX_CLIENT_SECRET", "plain-env-secret")
+    get_settings.cache_clear()
+    # Then the LMS is not configured: a plain variable does not count outside the local stack
+    assert OpenEdxConfig.for_lms(get_settings()) is None
+    # Given the secret in Secrets Manager and its ARN as the reference
+    name = f"b2b-dev/openedx-client-secret-{uuid.uuid4().hex[:8]}"
+    arn = _secretsmanager(deployed).create_secret(Name=name, SecretString="lms-from-the-store")["ARN"]
+    monkeypatch.setenv("OPENEDX_CLIENT_SECRET_ID", arn)
+    get_settings.cache_clear()
+    # When the worker builds its LMS configuration
+    config = OpenEdxConfig.for_lms(get_settings())
+    # Then it holds the stored value, never the reference or the plain variable
+    assert config is not None
+    assert config.client_secret == "lms-from-the-store"

@@ -13,12 +13,17 @@ from b2b_local.template import TemplateModel, read_template
 def _resources(template: TemplateModel) -> LocalResources:
     # Physical names as the local stack would create them, without creating anything.
     queues = template.resources_of_type("AWS::SQS::Queue")
+    buses = template.resources_of_type("AWS::Events::EventBus")
     return LocalResources(
         endpoint_url="http://127.0.0.1:9",
         region="us-east-1",
         tables={logical: f"test-{logical}" for logical in template.resources_of_type("AWS::DynamoDB::Table")},
         queue_urls={logical: f"http://127.0.0.1:9/123456789012/test-{logical}" for logical in queues},
         queue_arns={logical: f"arn:aws:sqs:us-east-1:123456789012:test-{logical}" for logical in queues},
+        event_buses={logical: f"test-{logical}" for logical in buses},
+        event_bus_arns={
+            logical: f"arn:aws:events:us-east-1:123456789012:event-bus/test-{logical}" for logical in buses
+        },
     )
 
 
@@ -72,6 +77,21 @@ def test_each_function_gets_its_own_variables_not_the_union():
     assert admin["TABLE_NAME"] == trigger["TABLE_NAME"] == "test-Table"
 
 
+# Deployed stages refuse to start without a cursor signing key of at least 32 characters.
+DEPLOYED_CURSOR_KEY = "k" * 32
+
+
+def test_outside_local_the_cursor_signing_key_is_required(monkeypatch, fresh_settings):
+    # Given a deployed stage with every variable of the reconciler but no cursor signing key
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.setenv("TABLE_NAME", "b2b-prod-Table")
+    monkeypatch.setenv("RECONCILE_QUEUE_URL", "https://sqs.example/reconcile.fifo")
+    monkeypatch.delenv("CURSOR_SIGNING_KEY", raising=False)
+    # When it starts, Then the settings refuse, naming the key
+    with pytest.raises(ValueError, match="CURSOR_SIGNING_KEY"):
+        require_settings("code_reconciler.handler")
+
+
 @pytest.fixture
 def fresh_settings():
     get_settings.cache_clear()
@@ -80,9 +100,11 @@ def fresh_settings():
 
 
 def test_outside_local_a_missing_variable_fails_the_cold_start(monkeypatch, fresh_settings):
-    # Given a deployed stage whose reconciler has a table but no queue to hand continuations to
+    # Given a deployed stage whose reconciler has a table (and the cursor key every deployed function
+    # gets from the template's Globals) but no queue to hand continuations to
     monkeypatch.setenv("STAGE", "dev")
     monkeypatch.setenv("TABLE_NAME", "b2b-dev-Table")
+    monkeypatch.setenv("CURSOR_SIGNING_KEY", DEPLOYED_CURSOR_KEY)
     monkeypatch.delenv("RECONCILE_QUEUE_URL", raising=False)
     # When the reconciler starts, Then it stops with a message naming the variable
     with pytest.raises(
@@ -108,5 +130,7 @@ def test_with_everything_set_a_deployed_function_starts(monkeypatch, fresh_setti
     monkeypatch.setenv("TABLE_NAME", "b2b-prod-Table")
     monkeypatch.setenv("RECONCILE_QUEUE_URL", "https://sqs.example/reconcile.fifo")
     monkeypatch.setenv("CLONE_QUEUE_URL", "https://sqs.example/clone")
+    monkeypatch.setenv("LMS_SYNC_QUEUE_URL", "https://sqs.example/lms-sync")
+    monkeypatch.setenv("CURSOR_SIGNING_KEY", DEPLOYED_CURSOR_KEY)
     # When it starts, Then the settings are the deployed ones
     assert require_settings("admin_api.handler").stage == "prod"

@@ -77,13 +77,16 @@ def test_the_event_publisher_only_puts_events_on_its_bus_and_queues_lms_syncs():
 
 
 def test_the_lms_sync_worker_reads_and_updates_single_items_and_polls_its_queue():
-    (statement,) = _statements("LmsSyncFunction")
-    assert sorted(_as_list(statement["Action"])) == [
+    table, secret = _statements("LmsSyncFunction")
+    assert sorted(_as_list(table["Action"])) == [
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
     ]
-    assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+    assert table["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+    # It reads its Open edX client secret, and no other
+    assert _as_list(secret["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert secret["Resource"] == {"Ref": "OpenEdxClientSecret"}
     assert _templates("LmsSyncFunction") == [
         {"SQSPollerPolicy": {"QueueName": {"Fn::GetAtt": ["LmsSyncQueue", "QueueName"]}}}
     ]

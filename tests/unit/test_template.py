@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from b2b_local.resources import LocalResources, function_environment
 from b2b_local.template import PROJECT_ROOT, read_template
 
 TEMPLATE = read_template()
@@ -217,8 +218,21 @@ def test_importing_every_handler_with_tracing_on_loads_no_xray_sdk():
 def test_the_local_stack_runs_with_tracing_off_and_no_wrapper():
     # The template's default is tracing off; the local stack evaluates the same conditions.
     assert TEMPLATE.condition_holds("TracingOn") is False
-    assert "AWS_LAMBDA_EXEC_WRAPPER" not in os.environ
-    assert os.environ["POWERTOOLS_TRACE_DISABLED"] == "true"
+    # Given the environments the local stack gives each function (a unit run sets no variable of
+    # its own, so they are built here rather than read from this process)
+    queues = TEMPLATE.resources_of_type("AWS::SQS::Queue")
+    resources = LocalResources(
+        endpoint_url="http://127.0.0.1:9",
+        region="us-east-1",
+        tables={logical: f"test-{logical}" for logical in TEMPLATE.resources_of_type("AWS::DynamoDB::Table")},
+        queue_urls={logical: f"http://127.0.0.1:9/123456789012/test-{logical}" for logical in queues},
+        queue_arns={logical: f"arn:aws:sqs:us-east-1:123456789012:test-{logical}" for logical in queues},
+    )
+    for name in TEMPLATE.functions:
+        environment = function_environment(TEMPLATE, resources, name)
+        # Then none starts through the OpenTelemetry wrapper, and every one has tracing off
+        assert "AWS_LAMBDA_EXEC_WRAPPER" not in environment, name
+        assert environment["POWERTOOLS_TRACE_DISABLED"] == "true", name
 
 
 CLOUDWATCH_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653}
@@ -247,8 +261,13 @@ def test_every_function_logs_to_a_group_with_the_stages_retention():
                 {"Ref": "LogRetentionDays"},
             ]
         }
-    groups = [k for k, v in RESOURCES.items() if v["Type"] == "AWS::Logs::LogGroup"]
-    assert len(groups) == len(TEMPLATE.functions)
+    # No two functions share a group, and every log group is a function's or the API's access log
+    function_groups = {
+        RESOURCES[name]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for name in TEMPLATE.functions
+    }
+    assert len(function_groups) == len(TEMPLATE.functions)
+    groups = {k for k, v in RESOURCES.items() if v["Type"] == "AWS::Logs::LogGroup"}
+    assert groups == function_groups | {"ApiAccessLogGroup"}
 
 
 def test_every_dead_letter_queue_arn_is_an_output():

@@ -67,7 +67,8 @@ class OpenEdxConfig:
 
     @classmethod
     def for_lms(cls, settings: Settings) -> OpenEdxConfig | None:
-        """The LMS part of ``settings`` (no Studio needed), or None when the LMS is not configured."""
+        """The LMS part of ``settings`` (no Studio needed), or None when the LMS is not configured. The
+        client secret comes from the secret store (raises :class:`b2b.secrets.SecretUnavailable`)."""
         if not settings.lms_configured:
             return None
         assert settings.openedx_lms_url
@@ -75,7 +76,7 @@ class OpenEdxConfig:
             studio_url=(settings.openedx_studio_url or settings.openedx_lms_url).rstrip("/"),
             lms_url=settings.openedx_lms_url.rstrip("/"),
             client_id=settings.openedx_client_id or "",
-            client_secret=settings.openedx_client_secret or "",
+            client_secret=secrets.openedx_client_secret(settings) or "",
             timeout_seconds=settings.openedx_timeout_seconds,
             attempts=settings.openedx_attempts,
         )

@@ -99,8 +99,13 @@ class Settings(BaseModel):
 
     @property
     def lms_configured(self) -> bool:
-        """True when enrollments can be sent to the LMS (its URL and client credentials present)."""
-        return bool(self.openedx_lms_url and self.openedx_client_id and self.openedx_client_secret)
+        """True when enrollments can be sent to the LMS (its URL and client credentials present; the
+        secret by its reference, or on the local stack by its value)."""
+        return bool(
+            self.openedx_lms_url
+            and self.openedx_client_id
+            and (self.openedx_client_secret_id or (self.is_local and self.openedx_client_secret))
+        )
 
     @property
     def clones_enabled(self) -> bool:

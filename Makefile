@@ -70,8 +70,12 @@ format: $(VENV)/.installed  ## apply ruff fixes and formatting
 types: $(VENV)/.installed  ## mypy (strict on the shared layer)
 	$(VENV)/bin/mypy layers/shared/b2b functions local cli
 
-pytest: $(VENV)/.installed  ## every test: unit, integration and end-to-end (ARGS go to pytest)
-	$(VENV)/bin/pytest $(ARGS)
+# Two sessions: the end-to-end stack's pollers would otherwise consume the queues and the table's
+# stream that integration tests in the same session drive themselves. Coverage is of the shared layer
+# in-process (the end-to-end functions run in worker processes, so they add nothing to it).
+pytest: $(VENV)/.installed  ## every test: unit and integration, then end-to-end (ARGS go to pytest)
+	$(VENV)/bin/pytest tests/unit tests/integration $(ARGS)
+	$(VENV)/bin/pytest tests/e2e --no-cov $(ARGS)
 
 unit: $(VENV)/.installed  ## unit tests only: no network, seconds (tests/unit)
 	$(VENV)/bin/pytest tests/unit $(ARGS)

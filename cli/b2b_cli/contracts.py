@@ -103,7 +103,8 @@ def _create(api: ApiClient, body: dict[str, Any]) -> Any:
         name = body["organization_name"]
         names = [str(org.get("name")) for page in api.pages("/v1/organizations") for org in page]
         close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=3, cutoff=0.6)
-        guesses = [n for n in names if n.casefold() in close]
+        # Closest first, as difflib ranks them.
+        guesses = sorted((n for n in names if n.casefold() in close), key=lambda n: close.index(n.casefold()))
         hint = f" (did you mean {' or '.join(repr(g) for g in guesses)}?)" if guesses else ""
         raise ApiError(
             404, exc.code, f"no organization is named {name!r}{hint}; add --create to create it", []

@@ -72,19 +72,24 @@ class CloneRunRequest(BaseModel):
     contract_id: int
 
 
+def _send_batches(queue_url: str, bodies: list[BaseModel], what: str) -> None:
+    """Send message bodies ten to a SendMessageBatch; raises when any entry was not accepted."""
+    for start in range(0, len(bodies), 10):
+        chunk = bodies[start : start + 10]
+        response = _sqs_client().send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "MessageBody": b.model_dump_json()} for i, b in enumerate(chunk)],
+        )
+        if response.get("Failed"):
+            raise RuntimeError(f"{what} not queued: {response['Failed']}")
+
+
 def request_clones(requests: list[CloneRunRequest]) -> None:
     """Queue clone requests, ten to a SendMessageBatch; raises when any entry was not accepted."""
     if not requests:
         return
     queue_url = _queue_url(get_settings().clone_queue_url, "CLONE_QUEUE_URL")
-    for start in range(0, len(requests), 10):
-        chunk = requests[start : start + 10]
-        response = _sqs_client().send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(chunk)],
-        )
-        if response.get("Failed"):
-            raise RuntimeError(f"clone requests not queued: {response['Failed']}")
+    _send_batches(queue_url, list(requests), "clone requests")
 
 
 class SsoAttachRequest(BaseModel):
@@ -143,14 +148,7 @@ def request_lms_sync(requests: list[LmsSyncRequest]) -> None:
     if not requests:
         return
     queue_url = _queue_url(get_settings().lms_sync_queue_url, "LMS_SYNC_QUEUE_URL")
-    for start in range(0, len(requests), 10):
-        chunk = requests[start : start + 10]
-        response = _sqs_client().send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(chunk)],
-        )
-        if response.get("Failed"):
-            raise RuntimeError(f"LMS syncs not queued: {response['Failed']}")
+    _send_batches(queue_url, list(requests), "LMS syncs")
 
 
 @snapstart.after_restore

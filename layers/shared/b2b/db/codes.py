@@ -11,7 +11,7 @@ so that a run that stopped between the two is repaired by the next one, never co
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -351,45 +351,41 @@ def deactivate_codes(
     A code redeemed, claimed or reserved by a live pending order meanwhile fails its condition; it is
     dropped and the rest retried. Returns how many codes were deactivated.
     """
-    done = 0
-    for start in range(0, len(codes), DEACTIVATE_CHUNK):
-        chunk = list(codes[start : start + DEACTIVATE_CHUNK])
-        attempt = 0
-        while chunk:
-            tx = Transaction()
-            for code in chunk:
-                tx.update(
-                    code.code,
-                    EnrollmentCodeItem(pk=keys.code_pk(code.code), sk=keys.CODE_SK),
-                    [
-                        *status_actions(contract_id, CodeStatus.DEACTIVATED),
-                        EnrollmentCodeItem.updated_at.set(now),
-                    ],
-                    _as_read(code, now),
-                )
-            tx.update(
-                "counter",
-                counter_item(contract_id, product_id),
-                counter_actions(contract_id, product_id, available=-len(chunk), deactivated=len(chunk)),
-            )
-            try:
-                tx.commit()
-            except TransactionCancelled as cancelled:
-                redeemed = {code.code for code in chunk if cancelled.failed(code.code)}
-                if redeemed:
-                    chunk = [code for code in chunk if code.code not in redeemed]
-                    continue
-                attempt = _after_collision(attempt, cancelled)
-                continue
-            done += len(chunk)
-            break
-    return done
+    return _move_status(
+        contract_id,
+        product_id,
+        codes,
+        now,
+        status=CodeStatus.DEACTIVATED,
+        condition=lambda code: _as_read(code, now),
+    )
 
 
 def retire_codes(contract_id: int, product_id: int, codes: Sequence[EnrollmentCode], now: datetime) -> int:
     """Retire used unlimited codes of one product (status only: redemptions kept), with their
     counter, up to 99 per transaction. Each write is conditional on the code being still live and
     unlimited; a code that changed meanwhile is dropped. Returns how many were retired."""
+    still_unlimited = (EnrollmentCodeItem.status == CodeStatus.AVAILABLE.value) & (
+        EnrollmentCodeItem.kind == CodeKind.UNLIMITED.value
+    )
+    return _move_status(
+        contract_id, product_id, codes, now, status=CodeStatus.RETIRED, condition=lambda _: still_unlimited
+    )
+
+
+def _move_status(
+    contract_id: int,
+    product_id: int,
+    codes: Sequence[EnrollmentCode],
+    now: datetime,
+    *,
+    status: CodeStatus,
+    condition: Callable[[EnrollmentCode], Any],
+) -> int:
+    """Move available codes of one product to ``status`` with their counter, up to 99 per
+    transaction, each write under ``condition(code)``; a code whose condition fails is dropped and
+    the rest of its chunk retried. Returns how many codes moved."""
+    counted = {CodeStatus.DEACTIVATED: "deactivated", CodeStatus.RETIRED: "retired"}[status]
     done = 0
     for start in range(0, len(codes), DEACTIVATE_CHUNK):
         chunk = list(codes[start : start + DEACTIVATE_CHUNK])
@@ -400,17 +396,13 @@ def retire_codes(contract_id: int, product_id: int, codes: Sequence[EnrollmentCo
                 tx.update(
                     code.code,
                     EnrollmentCodeItem(pk=keys.code_pk(code.code), sk=keys.CODE_SK),
-                    [
-                        *status_actions(contract_id, CodeStatus.RETIRED),
-                        EnrollmentCodeItem.updated_at.set(now),
-                    ],
-                    (EnrollmentCodeItem.status == CodeStatus.AVAILABLE.value)
-                    & (EnrollmentCodeItem.kind == CodeKind.UNLIMITED.value),
+                    [*status_actions(contract_id, status), EnrollmentCodeItem.updated_at.set(now)],
+                    condition(code),
                 )
             tx.update(
                 "counter",
                 counter_item(contract_id, product_id),
-                counter_actions(contract_id, product_id, available=-len(chunk), retired=len(chunk)),
+                counter_actions(contract_id, product_id, available=-len(chunk), **{counted: len(chunk)}),
             )
             try:
                 tx.commit()

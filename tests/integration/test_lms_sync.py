@@ -22,7 +22,8 @@ from sso_trigger.handler import lambda_handler as sso_trigger_handler
 
 from tests.codes_support import make_contract
 from tests.factories import admin_claims, call, generate_api_gw_event, generate_context
-from tests.sso_support import cognito_event
+from tests.sso_support import cognito_event, run_sso_worker, sso_organization
+from tests.sso_support import contract as sso_contract
 
 MODE = "audit"
 
@@ -255,10 +256,15 @@ def test_an_enrollment_without_email_fails_with_the_reason_until_an_email_is_kno
     assert state is not None and state.is_active
 
 
-def test_an_sso_sign_in_gives_the_email_its_enrollments_are_synced_by(lms, unique):
-    # Given a learner signing in through the Cognito trigger (their attributes carry an email)
+def test_an_sso_sign_in_gives_the_email_its_enrollments_are_synced_by(lms, unique, resources):
+    # Given a learner signing in through the Cognito trigger into an organization with an auto
+    # contract (their attributes carry an email), and the SSO worker finishing the login
+    org = sso_organization(unique)
+    sso_contract(org, "Auto")
     user_id, run_id = f"ssomail-{unique}", f"course-v1:UAI_LMS+S{unique}+2026_C1"
-    sso_trigger_handler(cognito_event("PostAuthentication_Authentication", user_id, None), generate_context())
+    event = cognito_event("PostAuthentication_Authentication", user_id, org.sso_organization_id)
+    sso_trigger_handler(event, generate_context())
+    run_sso_worker(resources)
     # When an enrollment made without a checkout is synced
     _enrolled_without_email(user_id, run_id)
     assert sync_enrollment(request(user_id, run_id), client(lms), MODE) == "synced"

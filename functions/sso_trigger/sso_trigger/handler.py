@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from b2b.api.resolver import prime_handler
 from b2b.observability import logger, metrics, tracer
-from b2b.services import learners, sso
+from b2b.services import sso
 from b2b.settings import get_settings, require_settings
 from b2b.snapstart import snapshot_init
 
@@ -52,10 +52,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         attributes = data.request.user_attributes
         user_id = attributes.get("sub") or data.user_name
-        if email := attributes.get("email"):
-            # Before the login's enrollments: their LMS sync finds the learner's account by it.
-            learners.remember_email(user_id, email, "sso")
-        outcome = sso.login_within_budget(user_id, _organization_ids(attributes), _budget_seconds(context))
+        # The email rides to the SSO attach worker, which keeps it before making default enrollments.
+        outcome = sso.login_within_budget(
+            user_id, _organization_ids(attributes), _budget_seconds(context), attributes.get("email")
+        )
         logger.info(
             "SSO login",
             extra={

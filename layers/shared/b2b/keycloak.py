@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from b2b import secrets
-from b2b.observability import logger
+from b2b.observability import logger, tracer
 from b2b.settings import Settings
 
 # Renew a token this long before Keycloak says it expires.
@@ -96,7 +96,10 @@ class KeycloakClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
-        self._http = http or httpx.Client(timeout=httpx.Timeout(config.timeout_seconds))
+        if http is None:
+            http = httpx.Client(timeout=httpx.Timeout(config.timeout_seconds))
+            tracer.instrument_http_client(http)
+        self._http = http
         self._sleep = sleep
         self._lock = threading.Lock()
         self._token: str | None = None

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import httpx
 
 from b2b import secrets
-from b2b.observability import logger
+from b2b.observability import logger, tracer
 from b2b.settings import Settings
 
 CLONE_PATH = "/api/v1/course_runs/clone/"
@@ -112,7 +112,10 @@ class OpenEdxClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
-        self._http = http or httpx.Client(timeout=httpx.Timeout(config.timeout_seconds))
+        if http is None:
+            http = httpx.Client(timeout=httpx.Timeout(config.timeout_seconds))
+            tracer.instrument_http_client(http)
+        self._http = http
         self._sleep = sleep
         self._lock = threading.Lock()
         self._token: str | None = None

@@ -11,7 +11,7 @@ from typing import Literal
 
 from b2b import queues
 from b2b.db import catalog as catalog_repo
-from b2b.db import courseware as repo
+from b2b.db import clones as repo
 from b2b.domain.errors import NotFound
 from b2b.domain.model import CloneStatus, utcnow
 from b2b.observability import logger

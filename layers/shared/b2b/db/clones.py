@@ -15,8 +15,8 @@ from b2b.db import keys
 from b2b.db.catalog import to_run
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import CourseRunItem
+from b2b.domain.courseware import CloneStatus, CourseRun
 from b2b.domain.errors import Conflict
-from b2b.domain.model import CloneStatus, CourseRun
 
 
 def claim_clone(run_id: str, now: datetime, lease_until: datetime) -> CourseRun | None:

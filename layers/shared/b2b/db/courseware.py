@@ -38,17 +38,9 @@ from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.products import product_item, to_product
 from b2b.db.table import TableItem
 from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.domain.courseware import Course, CourseRun, CoursewareKind, CoursewareLink, Program
 from b2b.domain.errors import Conflict
-from b2b.domain.model import (
-    Contract,
-    Course,
-    CourseRun,
-    CoursewareKind,
-    CoursewareLink,
-    Organization,
-    Product,
-    Program,
-)
+from b2b.domain.model import Contract, Organization, Product
 
 MAX_TRANSACTION_OPERATIONS = 100
 # Codes of the conflicts a caller may resolve by reading again and re-planning.

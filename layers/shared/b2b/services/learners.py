@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from b2b.db import enrollments, memberships
-from b2b.domain.model import Enrollment, Membership, Page
+from b2b.domain.enrollments import Enrollment
+from b2b.domain.model import Membership, Page
 
 
 def contracts_of(user_id: str, limit: int, cursor: str | None) -> Page[Membership]:

@@ -25,6 +25,9 @@ from bench.harness import Row, median, start_environment
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "Cold start per function (issue 17)"
 ROUNDS = int(os.environ.get("BENCH_COLDSTART_ROUNDS", "15"))  # fewer only for a quick look
+# A tree of an earlier commit (`git archive COMMIT layers functions | tar -x -C DIR`): its queue
+# functions are measured too, tracing off, in the same rounds, for a before/after on one machine load.
+BASELINE = os.environ.get("BENCH_COLDSTART_BASELINE", "")
 
 FLOOR = "import boto3; boto3.client('dynamodb', region_name='us-east-1')"
 _LOGGING = (
@@ -184,8 +187,23 @@ def _jobs() -> dict[str, tuple[str, bool]]:
             for function in FUNCTIONS:
                 if function.stack == name:
                     jobs[f"{function.key}.{suffix}"] = (prefix + function.code, tracing)
+        if BASELINE:  # the same functions' code as it was, tracing off, beside the stack
+            for function in FUNCTIONS:
+                if not tracing and not function.snapstart:
+                    jobs[f"{function.key}.baseline"] = (function.code, tracing)
     jobs["tracing.layer"] = (TRACING, True)  # timed after the queue stack: see measure()
     return jobs
+
+
+def _baseline_path(tree: str) -> str:
+    """PYTHONPATH putting an exported tree's shared layer and functions before the installed ones."""
+    root = Path(tree)
+    return os.pathsep.join(
+        [
+            str(root / "layers" / "shared"),
+            *(str(p) for p in sorted((root / "functions").iterdir()) if p.is_dir()),
+        ]
+    )
 
 
 def measure() -> Samples:
@@ -206,7 +224,10 @@ def measure() -> Samples:
                 into.setdefault(name, []).extend(_timed_steps(STACKS["queue"], [TRACING], envs[True]))
             else:
                 code, tracing = jobs[name]
-                into.setdefault(name, []).append(_cold(code, envs[tracing]))
+                env = envs[tracing]
+                if name.endswith(".baseline"):
+                    env = dict(env, PYTHONPATH=_baseline_path(BASELINE))
+                into.setdefault(name, []).append(_cold(code, env))
 
         for name in order:
             run(name, Samples())  # fills the bytecode cache
@@ -259,7 +280,23 @@ def rows_from(samples: Samples, before: str, after: str) -> list[Row]:
         )
     for function in FUNCTIONS:
         rows += _function_rows(samples, function, floor)
+        if f"{function.key}.baseline" in samples:
+            rows.append(_baseline_row(samples, function))
     return rows
+
+
+def _baseline_row(samples: Samples, function: Function) -> Row:
+    stack = f"stack.{function.stack}.off"
+    before, after = samples.cpu(f"{function.key}.baseline"), samples.cpu(f"{function.key}.off")
+    wall_before, wall_after = samples.wall(f"{function.key}.baseline"), samples.wall(f"{function.key}.off")
+    return Row(
+        SECTION,
+        f"{function.label}: tracing off, before → after",
+        f"{before / samples.cpu(stack):.2f}× → {after / samples.cpu(stack):.2f}× the stack (CPU; "
+        f"{_ms(before)} → {_ms(after)}); wall {wall_before / samples.wall(stack):.2f}× → "
+        f"{wall_after / samples.wall(stack):.2f}×",
+        note=f"before: the code of {Path(BASELINE).name}, measured in the same rounds",
+    )
 
 
 def _function_rows(samples: Samples, function: Function, floor: float) -> list[Row]:

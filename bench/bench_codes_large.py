@@ -16,7 +16,8 @@ BIG_LEARNERS = int(os.environ.get("BENCH_CODES_LEARNERS", "5000"))
 
 def large_contract_rows() -> list[Row]:
     from b2b.queues import ReconcileRequest
-    from b2b.services.codes import contract_stats, reconcile_codes
+    from b2b.services.code_reports import contract_stats
+    from b2b.services.codes import reconcile_codes
 
     contract = _contract(BIG_LEARNERS, 20)
     queue = [ReconcileRequest(contract_id=contract.id, reason="manual")]

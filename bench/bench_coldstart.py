@@ -2,8 +2,12 @@
 on; the first request after a SnapStart init; the restore-path estimate for SnapStart functions.
 
 Every figure is the median of ROUNDS paired rounds: each round starts one fresh process per
-measurement, one after another, so all see the same machine load. The machine's load average is
-reported with the figures (other work on a shared machine slows fresh processes unevenly).
+measurement, one after another, so all see the same machine load, and every other round runs them in
+reverse order, so load that rises or falls during a round does not always favour the same ones. Each
+process reports both its wall-clock time and its CPU time; targets are judged on CPU time, which a
+shared machine's other work (waiting for a core) does not inflate, and which is what init takes on
+Lambda's dedicated vCPU. The wall-clock ratios are shown beside them, and the machine's load average
+is reported with the figures.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from bench.harness import Row, median, start_environment
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "Cold start per function (issue 17)"
 ROUNDS = int(os.environ.get("BENCH_COLDSTART_ROUNDS", "15"))  # fewer only for a quick look
+# A tree of an earlier commit (`git archive COMMIT layers functions | tar -x -C DIR`): its queue
+# functions are measured too, tracing off, in the same rounds, for a before/after on one machine load.
+BASELINE = os.environ.get("BENCH_COLDSTART_BASELINE", "")
 
 FLOOR = "import boto3; boto3.client('dynamodb', region_name='us-east-1')"
 _LOGGING = (
@@ -66,17 +73,42 @@ FUNCTIONS = [
 ]
 
 # What the OpenTelemetry layer does before the handler is imported (its /opt/otel-instrument
-# wrapper): the SDK with an OTLP exporter and every installed instrumentation (botocore, httpx,
-# the Lambda handler). The AWS distribution in the layer loads more instrumentations, so this is
-# a lower bound of its cost.
-TRACING = "from opentelemetry.instrumentation.auto_instrumentation import initialize; initialize()"
+# wrapper): the auto-instrumentation's start (distro, configurator, the SDK with an OTLP exporter,
+# propagators, the scan of installed instrumentations) with the layer's default list, which leaves
+# every instrumentation off but botocore's (of those installed here, httpx is switched off), then the
+# Lambda handler instrumentation its wrapper module loads. The AWS distribution in the layer adds its
+# own configurator and processors, so this is a lower bound of its cost. Functions that call out over
+# HTTP instrument their own clients (b2b.observability), which is counted as their code.
+TRACING = (
+    "from opentelemetry.instrumentation.auto_instrumentation import initialize; initialize(); "
+    "from opentelemetry.instrumentation.aws_lambda import AwsLambdaInstrumentor"
+)
 TRACING_ENV = {
     "OTEL_TRACES_EXPORTER": "otlp",
     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
     "OTEL_METRICS_EXPORTER": "none",
     "OTEL_LOGS_EXPORTER": "none",
     "OTEL_SERVICE_NAME": "bench",
+    "OTEL_PROPAGATORS": "baggage,xray,tracecontext",
+    "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "httpx,aws-lambda",
 }
+# The parts of starting OpenTelemetry, each timed in turn after the queue stack (httpx imported
+# untimed first, so its instrumentation is timed alone): the least a traced function needs is the
+# SDK, an exporter and the botocore instrumentation.
+TRACING_PARTS = {
+    "SDK (API, tracer provider, resource)": "from opentelemetry import trace; "
+    "from opentelemetry.sdk.resources import Resource; from opentelemetry.sdk.trace import TracerProvider; "
+    "provider = TracerProvider(resource=Resource.create()); trace.set_tracer_provider(provider)",
+    "OTLP exporter and batch processor": "from opentelemetry.sdk.trace.export import BatchSpanProcessor; "
+    "from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter; "
+    "provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))",
+    "botocore instrumentation": "from opentelemetry.instrumentation.botocore import BotocoreInstrumentor; "
+    "BotocoreInstrumentor().instrument()",
+    "httpx instrumentation (one client)": "from opentelemetry.instrumentation.httpx import "
+    "HTTPXClientInstrumentor; HTTPXClientInstrumentor.instrument_client(client)",
+}
+_PARTS_SETUP = "import httpx; client = httpx.Client()"
+MINIMUM_PARTS = 3  # SDK, exporter, botocore: without any of them no DynamoDB span reaches X-Ray
 
 # SnapStart restore: AWS documents "as low as sub-second" startup and publishes no single restore
 # duration for Python; the estimate takes one second, the most that wording allows, plus what our
@@ -86,10 +118,35 @@ AWS_RESTORE_CEILING_S = 1.0
 TARGET_OFF, TARGET_ON = 1.15, 1.3
 
 
-def _cold(code: str, env: dict[str, str]) -> float:
-    script = f"import time; t=time.perf_counter(); {code}; print(time.perf_counter()-t)"
+@dataclass(frozen=True)
+class Timing:
+    """Seconds one fresh process took for the measured code: wall clock and CPU (user + system)."""
+
+    wall: float
+    cpu: float
+
+
+def _timed_steps(setup: str, steps: list[str], env: dict[str, str]) -> list[Timing]:
+    """Run ``setup`` untimed, then each step timed in turn, in one fresh process."""
+    script = "; ".join(
+        [
+            "import json, time",
+            setup or "pass",
+            "timings = []",
+            *(
+                f"t, c = time.perf_counter(), time.process_time(); {step}; "
+                "timings.append((time.perf_counter() - t, time.process_time() - c))"
+                for step in steps
+            ),
+            "print(json.dumps(timings))",
+        ]
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return [Timing(wall, cpu) for wall, cpu in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def _cold(code: str, env: dict[str, str]) -> Timing:
+    return _timed_steps("", [code], env)[0]
 
 
 def _environment(cache: str, tracing: bool) -> dict[str, str]:
@@ -109,24 +166,75 @@ def load() -> str:
     return f"load average {one} / {five} / {fifteen} (1 / 5 / 15 min) on {os.cpu_count()} cores"
 
 
-def measure() -> dict[str, list[float]]:
-    """Seconds of every measurement, ROUNDS each, alternating within each round."""
+class Samples(dict[str, list[Timing]]):
+    """Timings per measurement; medians of wall-clock or CPU seconds."""
+
+    def wall(self, name: str) -> float:
+        return median([timing.wall for timing in self[name]])
+
+    def cpu(self, name: str) -> float:
+        return median([timing.cpu for timing in self[name]])
+
+
+def _jobs() -> dict[str, tuple[str, bool]]:
+    """Each measurement's code and whether tracing is on, a stack next to the functions built on it."""
     jobs: dict[str, tuple[str, bool]] = {"floor": (FLOOR, False)}
     for tracing in (False, True):
         suffix = "on" if tracing else "off"
         prefix = f"{TRACING}; " if tracing else ""
         for name, stack in STACKS.items():
             jobs[f"stack.{name}.{suffix}"] = (prefix + stack, tracing)
-        for function in FUNCTIONS:
-            jobs[f"{function.key}.{suffix}"] = (prefix + function.code, tracing)
-    samples: dict[str, list[float]] = {name: [] for name in jobs}
+            for function in FUNCTIONS:
+                if function.stack == name:
+                    jobs[f"{function.key}.{suffix}"] = (prefix + function.code, tracing)
+        if BASELINE:  # the same functions' code as it was, tracing off, beside the stack
+            for function in FUNCTIONS:
+                if not tracing and not function.snapstart:
+                    jobs[f"{function.key}.baseline"] = (function.code, tracing)
+    jobs["tracing.layer"] = (TRACING, True)  # timed after the queue stack: see measure()
+    return jobs
+
+
+def _baseline_path(tree: str) -> str:
+    """PYTHONPATH putting an exported tree's shared layer and functions before the installed ones."""
+    root = Path(tree)
+    return os.pathsep.join(
+        [
+            str(root / "layers" / "shared"),
+            *(str(p) for p in sorted((root / "functions").iterdir()) if p.is_dir()),
+        ]
+    )
+
+
+def measure() -> Samples:
+    """Every measurement ROUNDS times, alternating within each round (every other round reversed)."""
+    jobs = _jobs()
+    parts = list(TRACING_PARTS)
+    order = [*jobs, "tracing.parts"]
     with tempfile.TemporaryDirectory(prefix="bench-pyc-") as cache:
         envs = {tracing: _environment(cache, tracing) for tracing in (False, True)}
-        for code, tracing in jobs.values():
-            _cold(code, envs[tracing])  # fills the bytecode cache
-        for _ in range(ROUNDS):
-            for name, (code, tracing) in jobs.items():
-                samples[name].append(_cold(code, envs[tracing]))
+
+        def run(name: str, into: Samples) -> None:
+            if name == "tracing.parts":
+                setup = f"{STACKS['queue']}; {_PARTS_SETUP}"
+                timings = _timed_steps(setup, list(TRACING_PARTS.values()), envs[False])
+                for part, timing in zip(parts, timings, strict=True):
+                    into.setdefault(part, []).append(timing)
+            elif name == "tracing.layer":  # the layer's start alone, after the queue stack
+                into.setdefault(name, []).extend(_timed_steps(STACKS["queue"], [TRACING], envs[True]))
+            else:
+                code, tracing = jobs[name]
+                env = envs[tracing]
+                if name.endswith(".baseline"):
+                    env = dict(env, PYTHONPATH=_baseline_path(BASELINE))
+                into.setdefault(name, []).append(_cold(code, env))
+
+        for name in order:
+            run(name, Samples())  # fills the bytecode cache
+        samples = Samples()
+        for round_number in range(ROUNDS):
+            for name in order if round_number % 2 == 0 else reversed(order):
+                run(name, samples)
     return samples
 
 
@@ -142,68 +250,156 @@ def after_restore_seconds(function: Function) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def rows_from(samples: dict[str, list[float]], before: str, after: str) -> list[Row]:
-    floor = median(samples["floor"])
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def rows_from(samples: Samples, before: str, after: str) -> list[Row]:
+    floor, floor_wall = samples.cpu("floor"), samples.wall("floor")
     rows = [
         Row(
             SECTION,
             "machine load while measuring",
             f"before: {before}; after: {after}",
-            note=f"{ROUNDS} paired rounds; floor (boto3 + one DynamoDB client) {floor * 1000:.0f} ms",
+            note=f"{ROUNDS} paired rounds; floor (boto3 + one DynamoDB client) {_ms(floor)} CPU, "
+            f"{_ms(floor_wall)} wall",
         )
     ]
     for name in STACKS:
-        off, on = median(samples[f"stack.{name}.off"]), median(samples[f"stack.{name}.on"])
+        off, on = samples.cpu(f"stack.{name}.off"), samples.cpu(f"stack.{name}.on")
         rows.append(
             Row(
                 SECTION,
                 f"required stack alone ({name}) / floor",
-                f"{off / floor:.2f}× off, {on / floor:.2f}× on ({off * 1000:.0f} / {on * 1000:.0f} ms)",
-                note="no code of ours; 'on' adds the OpenTelemetry SDK and instrumentations",
+                f"{off / floor:.2f}× off, {on / floor:.2f}× on ({_ms(off)} / {_ms(on)} CPU; wall "
+                f"{_ms(samples.wall(f'stack.{name}.off'))} / {_ms(samples.wall(f'stack.{name}.on'))})",
+                note="no code of ours; 'on' adds the OpenTelemetry layer's start (SDK, exporter, botocore)",
                 key=f"coldstart.stack.{name}.ms",
-                number=round(off * 1000, 1),
+                number=round(samples.wall(f"stack.{name}.off") * 1000, 1),
             )
         )
     for function in FUNCTIONS:
-        off, on = median(samples[f"{function.key}.off"]), median(samples[f"{function.key}.on"])
-        stack_off, stack_on = (
-            median(samples[f"stack.{function.stack}.off"]),
-            median(samples[f"stack.{function.stack}.on"]),
-        )
-        judged = not function.snapstart
-        rows.append(
-            Row(
-                SECTION,
-                f"{function.label}: import + init, tracing off",
-                f"{off / stack_off:.2f}× the stack, {off / floor:.2f}× the floor ({off * 1000:.0f} ms)",
-                f"≤ {TARGET_OFF}× the stack" if judged else "SnapStart (see restore estimate)",
-                (off / stack_off <= TARGET_OFF) if judged else None,
-                key=f"coldstart.{function.key}.off_ms",
-                number=round(off * 1000, 1),
-            )
-        )
-        rows.append(
-            Row(
-                SECTION,
-                f"{function.label}: import + init, tracing on (OpenTelemetry)",
-                f"{on / stack_off:.2f}× the untraced stack ({on / stack_on:.2f}× the traced one), "
-                f"{on / floor:.2f}× the floor ({on * 1000:.0f} ms; tracing adds {(on - off) * 1000:.0f} ms)",
-                f"≤ {TARGET_ON}× the stack" if judged else "SnapStart (see restore estimate)",
-                (on / stack_off <= TARGET_ON) if judged else None,
-                key=f"coldstart.{function.key}.on_ms",
-                number=round(on * 1000, 1),
-            )
-        )
+        rows += _function_rows(samples, function, floor)
+        if f"{function.key}.baseline" in samples:
+            rows.append(_baseline_row(samples, function))
     return rows
 
 
-def restore_rows(samples: dict[str, list[float]]) -> list[Row]:
+def _baseline_row(samples: Samples, function: Function) -> Row:
+    stack = f"stack.{function.stack}.off"
+    before, after = samples.cpu(f"{function.key}.baseline"), samples.cpu(f"{function.key}.off")
+    wall_before, wall_after = samples.wall(f"{function.key}.baseline"), samples.wall(f"{function.key}.off")
+    return Row(
+        SECTION,
+        f"{function.label}: tracing off, before → after",
+        f"{before / samples.cpu(stack):.2f}× → {after / samples.cpu(stack):.2f}× the stack (CPU; "
+        f"{_ms(before)} → {_ms(after)}); wall {wall_before / samples.wall(stack):.2f}× → "
+        f"{wall_after / samples.wall(stack):.2f}×",
+        note=f"before: the code of {Path(BASELINE).name}, measured in the same rounds",
+    )
+
+
+def _function_rows(samples: Samples, function: Function, floor: float) -> list[Row]:
+    key, stack = function.key, f"stack.{function.stack}"
+    off, on = samples.cpu(f"{key}.off"), samples.cpu(f"{key}.on")
+    stack_off, stack_on = samples.cpu(f"{stack}.off"), samples.cpu(f"{stack}.on")
+    wall_off, wall_on = samples.wall(f"{key}.off"), samples.wall(f"{key}.on")
+    wall_stack_off, wall_stack_on = samples.wall(f"{stack}.off"), samples.wall(f"{stack}.on")
+    judged = not function.snapstart
+    return [
+        Row(
+            SECTION,
+            f"{function.label}: import + init, tracing off",
+            f"{off / stack_off:.2f}× the stack, {off / floor:.2f}× the floor ({_ms(off)} CPU); "
+            f"wall {wall_off / wall_stack_off:.2f}× the stack ({_ms(wall_off)})",
+            f"≤ {TARGET_OFF}× the stack (CPU)" if judged else "SnapStart (see restore estimate)",
+            (off / stack_off <= TARGET_OFF) if judged else None,
+            key=f"coldstart.{key}.off_ms",
+            number=round(wall_off * 1000, 1),
+        ),
+        Row(
+            SECTION,
+            f"{function.label}: import + init, tracing on (OpenTelemetry)",
+            f"{on / stack_off:.2f}× the untraced stack ({on / stack_on:.2f}× the traced one), "
+            f"{on / floor:.2f}× the floor ({_ms(on)} CPU; tracing adds {_ms(on - off)}); wall "
+            f"{wall_on / wall_stack_off:.2f}× the untraced stack, {wall_on / wall_stack_on:.2f}× the traced one "
+            f"({_ms(wall_on)})",
+            f"≤ {TARGET_ON}× the stack (CPU)" if judged else "SnapStart (see restore estimate)",
+            (on / stack_off <= TARGET_ON) if judged else None,
+            key=f"coldstart.{key}.on_ms",
+            number=round(wall_on * 1000, 1),
+        ),
+    ]
+
+
+def _verdict(layer: float, code: float, allowed: float) -> str:
+    if layer > allowed:
+        return (
+            f"no, not as written: the layer's start alone takes {layer:.2f}×, more than the {allowed:.2f}× "
+            "the target allows for it and our code together"
+        )
+    if layer + code > allowed:
+        return f"no: the layer's start ({layer:.2f}×) and the reconciler's code ({code:.2f}×) exceed {allowed:.2f}×"
+    return "yes: the layer's start and the reconciler's code fit within it"
+
+
+def tracing_rows(samples: Samples) -> list[Row]:
+    """What starting OpenTelemetry costs, against the untraced queue stack (the reconciler's)."""
+    stack = samples.cpu("stack.queue.off")
+    rows = []
+    minimum = 0.0
+    for number, part in enumerate(TRACING_PARTS):
+        cpu = samples.cpu(part)
+        if number < MINIMUM_PARTS:
+            minimum += cpu
+        rows.append(
+            Row(
+                SECTION,
+                f"starting tracing, part: {part}",
+                f"{_ms(cpu)} CPU ({cpu / stack:.2f}× the queue stack), {_ms(samples.wall(part))} wall",
+                note="timed in turn in one process after the queue stack, httpx already imported",
+            )
+        )
+    layer = samples.cpu("tracing.layer")
+    allowed = TARGET_ON - 1
+    reconciler_code = samples.cpu("reconciler.off") / stack - 1
+    rows += [
+        Row(
+            SECTION,
+            "starting tracing: the least a traced function needs (SDK + exporter + botocore)",
+            f"{_ms(minimum)} CPU = {minimum / stack:.2f}× the untraced queue stack",
+            note=f"sum of the first three parts (no DynamoDB span reaches X-Ray without them); leaves "
+            f"{allowed - minimum / stack:.2f}× of the {TARGET_ON}× target for our code, which takes "
+            f"{reconciler_code:.2f}× in the reconciler",
+        ),
+        Row(
+            SECTION,
+            "starting tracing: the layer's start as emulated (auto-instrumentation, default list)",
+            f"{_ms(layer)} CPU = {layer / stack:.2f}× the untraced queue stack; discovery and configuration "
+            f"beyond the least: {_ms(layer - minimum)}",
+            f"≤ {allowed:.2f}× (all the {TARGET_ON}× target leaves for tracing and our code)",
+            layer / stack <= allowed,
+            "distro and configurator, propagators, the scan of installed packages' entry points and the "
+            "instrumentations' dependency checks, the Lambda handler instrumentation",
+        ),
+        Row(
+            SECTION,
+            f"tracing on: can a function without SnapStart stay within {TARGET_ON}× the untraced stack?",
+            _verdict(layer / stack, reconciler_code, allowed),
+            note="both ratios are in the function rows above: against the untraced stack (the target's) "
+            "and against the traced one (what our code adds with tracing on)",
+        ),
+    ]
+    return rows
+
+
+def restore_rows(samples: Samples) -> list[Row]:
     rows = []
     for function in FUNCTIONS:
         if not function.snapstart:
             continue
         hooks = after_restore_seconds(function)
-        init = median(samples[f"{function.key}.on"])
+        init = samples.wall(f"{function.key}.on")
         estimate = AWS_RESTORE_CEILING_S + hooks
         rows.append(
             Row(
@@ -283,4 +479,9 @@ def run() -> list[Row]:
     before = load()
     samples = measure()
     after = load()
-    return rows_from(samples, before, after) + restore_rows(samples) + first_request_rows()
+    return (
+        rows_from(samples, before, after)
+        + tracing_rows(samples)
+        + restore_rows(samples)
+        + first_request_rows()
+    )

@@ -1,8 +1,9 @@
 """A traced function process, as the OpenTelemetry layer starts one (used by test_tracing.py).
 
-The SDK and the botocore and httpx instrumentations are set up before the handler is imported
-(what ``/opt/otel-instrument`` does), spans go to memory, and each invocation runs inside a span
-standing for the layer's invocation span. Prints the finished spans as JSON, after the log lines.
+The SDK and the botocore instrumentation are set up before the handler is imported (what
+``/opt/otel-instrument`` does with the layer's default list of instrumentations, which leaves httpx
+off: the Open edX client instruments itself), spans go to memory, and each invocation runs inside a
+span standing for the layer's invocation span. Prints the finished spans as JSON, after the log lines.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import sys
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -22,7 +22,6 @@ provider = TracerProvider()
 provider.add_span_processor(SimpleSpanProcessor(exporter))
 trace.set_tracer_provider(provider)
 BotocoreInstrumentor().instrument()
-HTTPXClientInstrumentor().instrument()
 
 
 def main(organization_id: str, openedx_url: str) -> None:

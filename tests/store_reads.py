@@ -10,7 +10,8 @@ from b2b.db.codes import to_code
 from b2b.db.enrollments import to_enrollment
 from b2b.db.models import AuditItem, EnrollmentCodeItem, EnrollmentItem, OrganizationItem
 from b2b.db.organizations import to_organization
-from b2b.domain.model import Enrollment, Organization
+from b2b.domain.enrollments import Enrollment
+from b2b.domain.model import Organization
 from b2b.domain.reconcile import EnrollmentCode
 
 

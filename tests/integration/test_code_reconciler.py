@@ -200,7 +200,7 @@ def test_reconciliation_converges_under_throttling(unique, throttled):
         mine = [c for c in all_codes if c.product_id == product.id]
         assert sum(c.status.value == "available" for c in mine) == 30
         assert len({c.seq for c in mine}) == len(mine)
-    from b2b.services.codes import code_health
+    from b2b.services.code_reports import code_health
 
     assert code_health(contract.id).healthy
 
@@ -222,7 +222,7 @@ def test_a_crash_between_writing_and_counting_is_repaired(unique, monkeypatch):
     reconcile_all(contract.id)
 
     # Then no extra codes were made and the counters count the codes of the crashed run
-    from b2b.services.codes import code_health
+    from b2b.services.code_reports import code_health
 
     assert len(list(code_repo.contract_codes(contract.id))) == 10
     assert code_health(contract.id).healthy

@@ -8,7 +8,7 @@ from b2b.db import drift as drift_repo
 from b2b.domain.errors import NotFound
 from b2b.queues import ReconcileRequest
 from b2b.services import code_repair
-from b2b.services.codes import code_health
+from b2b.services.code_reports import code_health
 
 from tests.codes_support import add_products, make_contract, reconcile_all
 

@@ -30,7 +30,8 @@ from b2b.domain.reconcile import (
 )
 from b2b.queues import ReconcileRequest
 from b2b.services import checkout
-from b2b.services.codes import code_health, reconcile_codes
+from b2b.services.code_reports import code_health
+from b2b.services.codes import reconcile_codes
 from hypothesis import HealthCheck, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st

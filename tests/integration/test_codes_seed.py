@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from b2b.db import codes as code_repo
 from b2b.domain.reconcile import CodeKind, CodeStatus
-from b2b.services import codes
+from b2b.services import code_reports
 
 from tests import store_reads
 from tests.codes_support import add_products, change, make_contract, product_price, reconcile_all, redeem
@@ -84,9 +84,9 @@ def test_capped_contract_lifecycle_follows_the_rules(unique: str) -> None:
     assert store_reads.get_code(redeemed.code) == redeemed
 
     # And the counters agree with the code items
-    health = codes.code_health(contract.id)
+    health = code_reports.code_health(contract.id)
     assert health.healthy, [p.problems for p in health.products if p.problems]
-    stats = codes.contract_stats(contract.id)
+    stats = code_reports.contract_stats(contract.id)
     assert stats.totals.redeemed == 1
     assert stats.totals.available == 2999
     assert stats.totals.deactivated == 1000

@@ -9,8 +9,9 @@ import pytest
 from b2b.api.errors import status_of
 from b2b.db import catalog as catalog_repo
 from b2b.db import products
+from b2b.domain.courseware import CloneStatus
 from b2b.domain.errors import Conflict, NotFound
-from b2b.domain.model import CloneStatus, MembershipType, utcnow
+from b2b.domain.model import MembershipType, utcnow
 from b2b.services import catalog, contracts, courseware, organizations
 
 from tests.courseware_helpers import source_course

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 from b2b.db import catalog as catalog_repo
-from b2b.domain.model import CloneStatus, MembershipType
+from b2b.domain.courseware import CloneStatus
+from b2b.domain.model import MembershipType
 from b2b.openedx import OpenEdxClient, OpenEdxConfig, StudioUnavailable
 from b2b.queues import CloneRunRequest
 from b2b.services import contracts, courseware, organizations

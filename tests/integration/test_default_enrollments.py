@@ -150,7 +150,8 @@ def test_admin_provisioning_realizes_default_enrollments(setup, unique):
 def test_learner_already_enrolled_keeps_their_enrollment(setup, unique):
     org, _auto, current, _closed = setup
     user = f"early-{unique}"
-    from b2b.domain.model import Enrollment, utcnow
+    from b2b.domain.enrollments import Enrollment
+    from b2b.domain.model import utcnow
 
     enrollments.enrollment_item(
         Enrollment(user, current.run_id, None, None, "checkout", "active", utcnow())

@@ -48,7 +48,8 @@ def test_dynamodb_sqs_and_http_calls_are_spans_and_logs_carry_the_trace_id(uniqu
     assert "DynamoDB.TransactWriteItems" in names, names
     assert "SQS.SendMessage" in names, names
     assert all(s["parent"] == invocation["span_id"] for s in in_invocation)
-    # And the Open edX token request is an HTTP span of its own invocation
+    # And the Open edX token request is an HTTP span of its own invocation (the client instruments
+    # itself: the layer leaves httpx off)
     cloner = next(s for s in spans if s["name"] == "cloner invocation")
     http = [s for s in spans if s["trace_id"] == cloner["trace_id"] and s["name"] == "POST"]
     assert (

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from b2b.domain.courseware import CoursewareKind
 from b2b.domain.errors import InvalidInput
-from b2b.domain.model import CoursewareKind
 from b2b.queues import CloneRunRequest
 from b2b.services.catalog import contract_run_key, parse_courseware_id
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from b2b.domain.model import Contract, DefaultEnrollmentIntention, MembershipType, Product, utcnow
+from b2b.domain.enrollments import DefaultEnrollmentIntention
+from b2b.domain.model import Contract, MembershipType, Product, utcnow
 from b2b.services.default_enrollments import NotEnrollable, RunChoice, resolve_run
 from b2b.services.sso import ineligibility, organization_ids_from_claim
 from keycloak_hook.signature import is_valid, sign

@@ -12,7 +12,7 @@ from b2b.api.code_schemas import CodeHealthOut, CodeOut, ContractStatsOut, Recon
 from b2b.api.openapi import operation
 from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.domain.reconcile import CodeStatus
-from b2b.services import code_repair, codes
+from b2b.services import code_repair, code_reports
 
 router = APIGatewayHttpRouter()
 
@@ -38,7 +38,7 @@ def list_codes(
     cursor: PageCursor = None,
 ) -> PageOut[CodeOut]:
     return PageOut[CodeOut].of(
-        codes.list_codes(contract_id, status, product_id, page_size(limit), cursor), CodeOut.of
+        code_reports.list_codes(contract_id, status, product_id, page_size(limit), cursor), CodeOut.of
     )
 
 
@@ -61,7 +61,7 @@ def export_codes(
     limit: CsvLimit = None,
     cursor: PageCursor = None,
 ) -> Response[str]:
-    page = codes.export_codes_csv(contract_id, product_id, limit, cursor)
+    page = code_reports.export_codes_csv(contract_id, product_id, limit, cursor)
     headers = {"Content-Disposition": f'attachment; filename="codes-{contract_id}.csv"'}
     if page.next_cursor:
         query = f"cursor={page.next_cursor}" + (f"&product_id={product_id}" if product_id else "")
@@ -83,7 +83,7 @@ def export_codes(
     ),
 )
 def contract_stats(contract_id: ContractIdPath) -> ContractStatsOut:
-    return ContractStatsOut.of(codes.contract_stats(contract_id))
+    return ContractStatsOut.of(code_reports.contract_stats(contract_id))
 
 
 @router.get(
@@ -98,7 +98,7 @@ def contract_stats(contract_id: ContractIdPath) -> ContractStatsOut:
     ),
 )
 def code_health(contract_id: ContractIdPath) -> CodeHealthOut:
-    return CodeHealthOut.of(codes.code_health(contract_id))
+    return CodeHealthOut.of(code_reports.code_health(contract_id))
 
 
 @router.post(

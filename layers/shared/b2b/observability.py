@@ -8,9 +8,15 @@ Tracing is OpenTelemetry, not the X-Ray SDK (in maintenance since February 2026,
 February 2027). Deployed with tracing on, the AWS Distro for OpenTelemetry layer starts the SDK
 before this module loads (``AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-instrument``), opens a span per
 invocation and instruments botocore and httpx, so every DynamoDB, SQS and Open edX call is a span
-sent to X-Ray. This module only reads the current span, through the OpenTelemetry API, to put its
-trace and span ids on every log line of the invocation. With tracing off (``POWERTOOLS_TRACE_DISABLED``
-true, as on the local stack and in tests) nothing of OpenTelemetry is imported.
+sent to X-Ray. The layer loads only the instrumentations its default list leaves on (botocore and the
+Lambda handler): httpx is not among them, and turning on its discovery of every installed
+instrumentation costs every function's cold start. So the modules that build an HTTP client hand it to
+:meth:`_Tracing.instrument_http_client`, which instruments that client alone, and only functions that
+call out over HTTP load the httpx instrumentation.
+
+Otherwise this module only reads the current span, through the OpenTelemetry API, to put its trace and
+span ids on every log line of the invocation. With tracing off (``POWERTOOLS_TRACE_DISABLED`` true, as
+on the local stack and in tests) nothing of OpenTelemetry is imported.
 """
 
 from __future__ import annotations
@@ -93,6 +99,24 @@ class _Tracing:
                 return method(*args, **kwargs)
 
         return cast(F, traced)
+
+    def instrument_http_client(self, client: Any) -> None:
+        """Make every request ``client`` (an ``httpx.Client``) sends a span of the current trace.
+
+        Nothing when tracing is off, when the httpx instrumentation is not installed, or when it
+        already instruments every client (a stage that turned it on in the layer).
+        """
+        if self._trace is None:
+            return
+        try:
+            from opentelemetry.instrumentation.httpx import (  # noqa: PLC0415 - only clients of traced functions
+                HTTPXClientInstrumentor,
+            )
+        except ImportError:
+            logger.warning("tracing is on but the httpx instrumentation is not installed; no HTTP spans")
+            return
+        if not HTTPXClientInstrumentor().is_instrumented_by_opentelemetry:
+            HTTPXClientInstrumentor.instrument_client(client)
 
     def put_annotation(self, key: str, value: str | int | bool) -> None:
         """An attribute on the current span (X-Ray indexes these as annotations)."""

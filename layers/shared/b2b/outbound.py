@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from b2b.observability import logger
+from b2b.observability import logger, tracer
 
 
 class Unreachable(Exception):
@@ -49,7 +49,10 @@ class OutboundClient:
     ) -> None:
         self._service = service
         self._policy = policy
-        self._http = http or httpx.Client(timeout=httpx.Timeout(policy.timeout_seconds))
+        if http is None:
+            http = httpx.Client(timeout=httpx.Timeout(policy.timeout_seconds))
+            tracer.instrument_http_client(http)
+        self._http = http
         self._sleep = sleep
         self._margin = token_margin_seconds
         self._lock = threading.Lock()

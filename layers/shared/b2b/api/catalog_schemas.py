@@ -9,15 +9,8 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from b2b.api.base import Schema, StrictBody
 from b2b.api.schemas import Price, UtcDatetime
-from b2b.domain.model import (
-    CloneStatus,
-    Course,
-    CourseRun,
-    CoursewareKind,
-    CoursewareLink,
-    Product,
-    Program,
-)
+from b2b.domain.courseware import CloneStatus, Course, CourseRun, CoursewareKind, CoursewareLink, Program
+from b2b.domain.model import Product
 from b2b.services.courseware import Attachment, CoursewareView
 
 ReadableId = Annotated[

@@ -12,7 +12,7 @@ from b2b.api.base import Schema
 from b2b.domain.code_format import display
 from b2b.domain.reconcile import CodeCounts, CodeKind, CodeStatus, CounterState, EnrollmentCode
 from b2b.queues import ReconcileRequest
-from b2b.services.codes import CodeHealth, ContractStats
+from b2b.services.code_reports import CodeHealth, ContractStats
 
 Amount = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
 

@@ -9,7 +9,8 @@ from typing import Annotated, Literal, Self
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from b2b.api.base import Schema, StrictBody
-from b2b.domain.model import DefaultEnrollmentIntention, Enrollment, Membership
+from b2b.domain.enrollments import DefaultEnrollmentIntention, Enrollment
+from b2b.domain.model import Membership
 from b2b.services.default_enrollments import IntentionStatus, LearnerDefaultEnrollments
 
 ContentKey = Annotated[

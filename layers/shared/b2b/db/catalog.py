@@ -15,8 +15,9 @@ from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import CourseItem, CourseRunItem, ProgramItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.domain.courseware import CloneStatus, Course, CourseRun, Program
 from b2b.domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound
-from b2b.domain.model import CloneStatus, Course, CourseRun, Page, Program
+from b2b.domain.model import Page
 
 SOURCE_RUN_TAG = "SOURCE"
 # A program's courses are condition-checked in its creation transaction (100 operations at most).

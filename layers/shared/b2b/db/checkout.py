@@ -46,7 +46,8 @@ from b2b.domain.checkout_rules import (
     Seats,
     StoredResult,
 )
-from b2b.domain.model import Contract, Enrollment, Product
+from b2b.domain.enrollments import Enrollment
+from b2b.domain.model import Contract, Product
 from b2b.domain.reconcile import CodeStatus
 
 # BatchGetItem reads at most 100 keys; the checkout API caps baskets well below that.

@@ -1,4 +1,5 @@
-"""Courseware of contracts: links, contract runs and their products, and the clone state of a run.
+"""Courseware of contracts: links, contract runs and their products (a run's clone state is in
+:mod:`b2b.db.clones`).
 
 Attaching writes everything in as few TransactWriteItems as possible (DynamoDB takes 100
 operations per transaction), each carrying a check that the contract is still at the version the
@@ -13,16 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from pynamodb.constants import UPDATED_NEW
-from pynamodb.exceptions import UpdateError
 
 from b2b.db import keys
 from b2b.db.catalog import run_item, to_course, to_program, to_run
 from b2b.db.contracts import to_contract
-from b2b.db.errors import CONDITION_FAILED, translate_errors
+from b2b.db.errors import translate_errors
 from b2b.db.models import (
     ContractCourseItem,
     ContractItem,
@@ -39,18 +38,9 @@ from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.products import product_item, to_product
 from b2b.db.table import TableItem
 from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.domain.courseware import Course, CourseRun, CoursewareKind, CoursewareLink, Program
 from b2b.domain.errors import Conflict
-from b2b.domain.model import (
-    CloneStatus,
-    Contract,
-    Course,
-    CourseRun,
-    CoursewareKind,
-    CoursewareLink,
-    Organization,
-    Product,
-    Program,
-)
+from b2b.domain.model import Contract, Organization, Product
 
 MAX_TRANSACTION_OPERATIONS = 100
 # Codes of the conflicts a caller may resolve by reading again and re-planning.
@@ -433,56 +423,3 @@ def _add_detach_operation(tx: Transaction, contract_id: int, kind: str, value: A
     elif kind == "link":
         link = CoursewareLinkItem(pk=keys.contract_pk(contract_id), sk=keys.courseware_link_sk(value))
         tx.delete(f"link:{value}", link)
-
-
-# --- clone state -----------------------------------------------------------------------------
-
-
-def claim_clone(run_id: str, now: datetime, lease_until: datetime) -> CourseRun | None:
-    """Move a run from ``pending`` (or ``cloning`` with an expired lease) to ``cloning``.
-
-    One conditional UpdateItem, so of several deliveries of the same request only one holds the
-    lease at a time. Returns the claimed run (``clone_attempts`` identifies this claim), or None
-    when the run is in another state.
-    """
-    item = CourseRunItem(pk=keys.run_pk(run_id), sk=keys.RUN_SK)
-    status = CourseRunItem.clone_status
-    condition = CourseRunItem.pk.exists() & (
-        (status == CloneStatus.PENDING.value)
-        | ((status == CloneStatus.CLONING.value) & (CourseRunItem.clone_lease_until < now))
-    )
-    try:
-        with translate_errors():
-            item.update(
-                actions=[
-                    status.set(CloneStatus.CLONING.value),
-                    CourseRunItem.clone_lease_until.set(lease_until),
-                    CourseRunItem.clone_attempts.add(1),
-                ],
-                condition=condition,
-            )
-    except Conflict:
-        return None
-    return to_run(item)
-
-
-def finish_clone(run_id: str, attempt: int, status: CloneStatus, error: str | None) -> bool:
-    """Record the outcome of claim ``attempt``: ``cloned``, ``failed`` (with the reason) or back to
-    ``pending`` (a transient failure, retried later). False when the claim was lost meanwhile."""
-    item = CourseRunItem(pk=keys.run_pk(run_id), sk=keys.RUN_SK)
-    actions: list[Any] = [
-        CourseRunItem.clone_status.set(status.value),
-        CourseRunItem.clone_lease_until.remove(),
-        CourseRunItem.clone_error.remove() if error is None else CourseRunItem.clone_error.set(error[:1000]),
-    ]
-    condition = (CourseRunItem.clone_status == CloneStatus.CLONING.value) & (
-        CourseRunItem.clone_attempts == attempt
-    )
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == CONDITION_FAILED:
-            return False
-        with translate_errors():
-            raise
-    return True

@@ -24,13 +24,9 @@ from b2b.db.models import (
 )
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.transactions import Transaction, TransactionCancelled
+from b2b.domain.enrollments import DefaultEnrollmentIntention, DefaultEnrollmentRealization, Enrollment
 from b2b.domain.errors import Conflict, NotFound
-from b2b.domain.model import (
-    DefaultEnrollmentIntention,
-    DefaultEnrollmentRealization,
-    Enrollment,
-    Page,
-)
+from b2b.domain.model import Page
 
 RealizeOutcome = Literal["enrolled", "already_realized", "already_enrolled"]
 

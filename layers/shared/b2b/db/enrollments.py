@@ -8,9 +8,10 @@ from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import EnrollmentItem
 from b2b.db.paging import decode_cursor, encode_cursor
+from b2b.domain.enrollments import Enrollment
 from b2b.domain.errors import NotFound
 from b2b.domain.lms import lms_state_of
-from b2b.domain.model import Enrollment, Page
+from b2b.domain.model import Page
 
 
 def enrollment_item(enrollment: Enrollment) -> EnrollmentItem:

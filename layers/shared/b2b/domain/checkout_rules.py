@@ -24,8 +24,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
+from b2b.domain.enrollments import Enrollment
 from b2b.domain.errors import B2BError, Conflict, ErrorDetail, Forbidden, NotFound, Throttled
-from b2b.domain.model import Contract, Enrollment, Membership, MembershipType, Product
+from b2b.domain.model import Contract, Membership, MembershipType, Product
 from b2b.domain.orders import SeatHolds
 
 

@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from b2b.db import catalog as repo
+from b2b.domain.courseware import Course, CourseRun, CoursewareKind, Program
 from b2b.domain.errors import InvalidInput
-from b2b.domain.model import Course, CourseRun, CoursewareKind, Page, Program, utcnow
+from b2b.domain.model import Page, utcnow
 
 COURSE_PREFIX = "course-v1:"
 SOURCE_RUN_TAG = repo.SOURCE_RUN_TAG

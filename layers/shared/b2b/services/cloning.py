@@ -11,9 +11,10 @@ from typing import Literal
 
 from b2b import queues
 from b2b.db import catalog as catalog_repo
-from b2b.db import courseware as repo
+from b2b.db import clones as repo
+from b2b.domain.courseware import CloneStatus
 from b2b.domain.errors import NotFound
-from b2b.domain.model import CloneStatus, utcnow
+from b2b.domain.model import utcnow
 from b2b.observability import logger
 from b2b.openedx import OpenEdxClient, StudioRejected, StudioUnavailable
 

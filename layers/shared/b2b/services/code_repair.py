@@ -23,7 +23,7 @@ from b2b.db import drift as drift_repo
 from b2b.domain.errors import NotFound
 from b2b.domain.model import Contract, utcnow
 from b2b.observability import logger, metrics
-from b2b.services.codes import code_health
+from b2b.services.code_reports import code_health
 
 Publisher = Callable[[queues.ReconcileRequest], None]
 _PAGE = 100

@@ -21,18 +21,9 @@ from b2b.db import contracts as contracts_repo
 from b2b.db import courseware as repo
 from b2b.db import organizations as organizations_repo
 from b2b.db import retry
+from b2b.domain.courseware import CloneStatus, Course, CourseRun, CoursewareKind, CoursewareLink
 from b2b.domain.errors import Conflict, NotFound
-from b2b.domain.model import (
-    CloneStatus,
-    Contract,
-    Course,
-    CourseRun,
-    CoursewareKind,
-    CoursewareLink,
-    Organization,
-    Product,
-    utcnow,
-)
+from b2b.domain.model import Contract, Organization, Product, utcnow
 from b2b.observability import logger
 from b2b.services.catalog import CoursewareId, contract_run_key, parse_courseware_id, parse_id_of
 from b2b.settings import get_settings

@@ -18,15 +18,13 @@ from b2b.db import enrollments as enrollment_repo
 from b2b.db import products as product_repo
 from b2b.db.contracts import get_contract
 from b2b.db.memberships import list_contracts_of_learner
-from b2b.domain.model import (
+from b2b.domain.enrollments import (
     DefaultEnrollmentIntention,
     DefaultEnrollmentRealization,
     Enrollment,
     IntentionKind,
-    Page,
-    Product,
-    utcnow,
 )
+from b2b.domain.model import Page, Product, utcnow
 from b2b.observability import logger, metrics
 
 NotEnrollableReason = Literal["not_in_contract", "run_closed", "run_not_started", "run_inactive"]

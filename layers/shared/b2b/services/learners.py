@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Literal
 
 from b2b.db import enrollments, lms_sync, memberships
-from b2b.domain.model import Enrollment, Membership, Page, utcnow
+from b2b.domain.enrollments import Enrollment
+from b2b.domain.model import Membership, Page, utcnow
 
 
 def remember_email(user_id: str, email: str, source: Literal["sso", "admin"]) -> None:

@@ -18,11 +18,13 @@ TOOLS := .tools
 REDOCLY := $(TOOLS)/node_modules/.bin/redocly
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+# The accessibility engine the console's browser tests inject into each page (pinned, from npm).
+AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 ARGS ?=
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help setup run token test lint format types pytest unit integration e2e template security bench clean openapi openapi-lint
+.PHONY: help setup run token test lint format types pytest unit integration e2e template security bench clean openapi openapi-lint chromium browser-tools
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,7 +75,7 @@ types: $(VENV)/.installed  ## mypy (strict on the shared layer)
 # Two sessions: the end-to-end stack's pollers would otherwise consume the queues and the table's
 # stream that integration tests in the same session drive themselves. Coverage is of the shared layer
 # in-process (the end-to-end functions run in worker processes, so they add nothing to it).
-pytest: $(VENV)/.installed  ## every test: unit and integration, then end-to-end (ARGS go to pytest)
+pytest: $(VENV)/.installed browser-tools  ## every test: unit and integration, then end-to-end (ARGS go to pytest)
 	$(VENV)/bin/pytest tests/unit tests/integration $(ARGS)
 	$(VENV)/bin/pytest tests/e2e --no-cov $(ARGS)
 
@@ -83,8 +85,22 @@ unit: $(VENV)/.installed  ## unit tests only: no network, seconds (tests/unit)
 integration: $(VENV)/.installed  ## integration tests against a moto server (tests/integration)
 	$(VENV)/bin/pytest tests/integration $(ARGS)
 
-e2e: $(VENV)/.installed  ## end-to-end tests: HTTP and the b2b CLI on the local stack (tests/e2e)
+e2e: $(VENV)/.installed browser-tools  ## end-to-end tests: HTTP, the b2b CLI and the console in Chromium (tests/e2e)
 	$(VENV)/bin/pytest tests/e2e $(ARGS)
+
+# What the console's browser tests need besides the dev extras (Playwright): Debian's Chromium (and its
+# driver, for the Swagger UI test), installed with apt-get when missing and the user is root, and axe-core.
+# Without Chromium the browser tests skip, saying so, except under CI=true, where they fail.
+chromium:  ## Debian's chromium and chromium-driver for the browser tests (apt-get when root and missing)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		else echo "chromium is missing (apt-get install chromium chromium-driver): browser tests will skip"; fi; }
+
+$(AXE):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --silent --save-exact axe-core@4.14.1
+
+browser-tools: chromium $(AXE)
 
 openapi: $(VENV)/.installed  ## rewrite the committed OpenAPI document after an API change (review the diff)
 	$(PY) -m b2b_local openapi

@@ -29,7 +29,7 @@ export SAM_CLI_TELEMETRY := 0
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo '  Options: make run ARGS="--data .local/ --verbose"  ·  make e2e ARGS="-k cli"'
-	@echo '  Bench sections: admin checkout codes codes_large (18 min alone) courseware sso'
+	@echo '  Bench sections: admin checkout codes codes_large (18 min alone) console courseware sso'
 
 # A .venv made with another Python (or half made) is made again with a 3.13.
 $(VENV)/.installed: pyproject.toml layers/shared/requirements.txt

@@ -41,10 +41,12 @@ def _banner(stack: LocalStack, args: argparse.Namespace, lms_url: str | None) ->
     keycloak = (
         f"{stack.keycloak.url} (fake: realm {stack.keycloak.realm})" if stack.keycloak else "as configured"
     )
+    console = "" if (stack.console_dist / "index.html").is_file() else "  (not built: make console)"
     return f"""
 B2B local stack is up.
   API        {stack.api_url}        (routes from template.yaml)
   Docs       {stack.api_url}/v1/docs
+  Console    {stack.api_url}/console/{console}
   moto       {stack.moto_url}  (DynamoDB + stream, SQS, EventBridge)
   Keycloak   {keycloak}
   Fake LMS   {lms_url or "off (enrollments stay not_configured)"}

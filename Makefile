@@ -141,7 +141,7 @@ security: $(CHECKOV_VENV)/.installed  ## infrastructure scan of template.yaml (c
 
 test: console lint types openapi-lint pytest template security  ## everything CI runs
 
-bench: $(VENV)/.installed  ## benchmarks into docs/benchmarks.md (~25 min); ARGS=codes runs one section
+bench: $(VENV)/.installed console browser-tools  ## benchmarks into docs/benchmarks.md (~25 min); ARGS=codes runs one section
 	$(PY) -m bench $(ARGS)
 
 clean:  ## remove build output and virtual environments

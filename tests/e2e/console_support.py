@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,7 +92,11 @@ def new_page(browser: Any, base_url: str, **options: Any) -> Any:
 def sign_in(page: Any, path: str = "/console/") -> None:
     """Open ``path``; on the sign-in page it leads to, sign in as the local admin and wait for the
     main navigation."""
+    from playwright.sync_api import expect
+
     page.goto(path)
+    # The sign-in page shows first, then puts where the operator was going in its URL: wait for that.
+    expect(page).to_have_url(re.compile(r"/console/signin\?next="))
     page.get_by_role("button", name="Sign in as local admin").click()
     page.get_by_role("navigation", name="Main").wait_for()
 

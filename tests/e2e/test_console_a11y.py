@@ -72,3 +72,15 @@ def test_a_main_page_has_no_serious_accessibility_violation(console_page, contra
     blocking = [describe(v) for v in violations if v["impact"] in BLOCKING]
     assert blocking == [], f"{name}: " + "; ".join(blocking)
     assert console_page.uncaught_errors == []
+
+
+def test_the_check_finds_what_it_should(console_browser):
+    # Given a page with an image without text and a button without a name (the check's control case)
+    context = console_browser.new_context()
+    page = context.new_page()
+    page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><button></button></main>')
+    # Then axe-core, injected the same way, reports both as critical
+    found = {v["id"]: v["impact"] for v in run_axe(page)}
+    context.close()
+    assert found.get("image-alt") == "critical"
+    assert found.get("button-name") == "critical"

@@ -67,23 +67,27 @@ def test_an_operator_sets_up_a_contract_and_exports_its_codes(console_page, admi
     org_name = f"Console University {unique}"
     contract_name = f"Console contract {unique}"
 
-    # Given an operator signed in as the local admin
+    # Given an operator signed in as the local admin (the token lives in the page's memory: from here on
+    # they move by links, as a reload would ask them to sign in again)
     sign_in(page)
 
     # When they register a course and its SOURCE run in the catalog
-    page.goto("/console/catalog/courses")
+    main = page.get_by_role("navigation", name="Main")
+    main.get_by_role("link", name="Catalog").click()
+    page.get_by_role("navigation", name="Catalog").get_by_role("link", name="Courses").click()
     page.get_by_label("Course id", exact=True).fill(course_id)
     page.get_by_label("Title", exact=True).fill("Calculus on the web")
     page.get_by_role("button", name="Register course").click()
     expect(page.get_by_role("cell", name=course_id, exact=True).first).to_be_visible()
-    page.goto("/console/catalog/runs")
+    page.get_by_role("navigation", name="Catalog").get_by_role("link", name="Runs").click()
     page.get_by_label("Run id", exact=True).fill(f"{course_id}+SOURCE")
     page.get_by_label("Title", exact=True).fill("Calculus on the web (source)")
     page.get_by_role("button", name="Register run").click()
-    expect(page.get_by_role("cell", name=f"{course_id}+SOURCE", exact=True).first).to_be_visible()
+    # Then the runs list shows it, marked as the course's source run
+    expect(page.get_by_role("row").filter(has_text=f"{course_id}+SOURCE")).to_contain_text("source run")
 
     # And create an organization, first with an org key the API refuses
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Organizations").click()
+    main.get_by_role("link", name="Organizations").click()
     page.get_by_role("link", name="New organization").click()
     page.get_by_label("Name", exact=True).fill(org_name)
     org_key = page.get_by_label("Org key", exact=True)
@@ -105,7 +109,7 @@ def test_an_operator_sets_up_a_contract_and_exports_its_codes(console_page, admi
     org_id = int(re.search(r"/console/organizations/(\d+)$", page.url).group(1))  # type: ignore[union-attr]
     stored_org = admin_http.get(f"/v1/organizations/{org_id}").json()
     assert (stored_org["name"], stored_org["org_key"]) == (org_name, f"WEB{unique}")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Contracts").click()
+    main.get_by_role("link", name="Contracts").click()
     page.get_by_role("link", name="New contract").click()
     page.get_by_label("Organization", exact=True).select_option(label=org_name)
     page.get_by_label("Name", exact=True).fill(contract_name)
@@ -165,7 +169,7 @@ def test_a_shared_contract_link_lands_on_the_contract_after_sign_in(console_page
     # Then it asks for sign-in, remembering where the operator was going
     button = page.get_by_role("button", name="Sign in as local admin")
     expect(button).to_be_visible()
-    assert "/console/signin" in page.url
+    expect(page).to_have_url(re.compile(rf"/console/signin\?next=%2Fconsole%2Fcontracts%2F{contract['id']}$"))
 
     # When the operator signs in, they land on that contract
     button.click()

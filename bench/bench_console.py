@@ -9,6 +9,7 @@ has rendered the contract's data), both from the navigation's start."""
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -103,6 +104,7 @@ def run() -> list[Row]:
     stack = LocalStack(
         api_port=0, external_moto_url=environment.moto_url, prefix="b2b-bench", workers=2, quiet=True
     ).start()
+    load_before = os.getloadavg()[0]
     interactive: list[float] = []
     ready: list[float] = []
     after_click: list[float] = []
@@ -126,7 +128,8 @@ def run() -> list[Row]:
         stack.stop()
     note = (
         f"median of {LOADS} first loads (fresh context: empty cache, no token) after {WARMUP} unmeasured, "
-        f"headless Chromium {version}; the contract has a course and 20 codes"
+        f"headless Chromium {version}; the contract has a course and 20 codes; load average "
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores shared with other work)"
     )
     p50 = median(ready)
     return [

@@ -20,6 +20,8 @@ from playwright.sync_api import expect
 from tests.e2e.console_support import sign_in, wait_for_ready_mark
 
 CODES_WAIT_MS = 60_000
+# More than one page of the console's contracts list (50 a page).
+PAGED_CONTRACTS = 56
 
 
 def section(page: Any, heading: str) -> Any:
@@ -200,7 +202,7 @@ def test_a_list_pages_with_load_more(console_page, admin_http, unique):
     first = create_contract(admin_http, f"Paged {unique} 00", f"Paged University {unique}")
     org_id = first["organization_id"]
     names = {first["name"]}
-    for i in range(1, 61):
+    for i in range(1, PAGED_CONTRACTS):
         created = admin_http.post(
             "/v1/contracts",
             json={"organization_id": org_id, "name": f"Paged {unique} {i:02d}", "membership_type": "code"},

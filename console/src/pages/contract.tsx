@@ -126,6 +126,7 @@ export function ContractPage({ contractId }: { contractId: string }) {
   };
 
   useEffect(() => {
+    performance.mark("contract-page-start");
     setContract(null);
     setStats(null);
     setHealth(null);
@@ -150,6 +151,8 @@ export function ContractPage({ contractId }: { contractId: string }) {
     if (loaded && marked.current !== contractId) {
       marked.current = contractId;
       performance.mark("contract-page-ready");
+      // From this page's first render to its data on screen (within an already loaded console).
+      performance.measure("contract-page", "contract-page-start", "contract-page-ready");
     }
   }, [loaded, contractId]);
 

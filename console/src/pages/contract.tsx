@@ -1,6 +1,7 @@
 /**
  * The contract page: the shell (h1, actions) first, then every section fetched in parallel.
- * When all of them have their data it marks `contract-page-ready` (once per navigation).
+ * When all of them but the slower health audit have their data it marks `contract-page-ready` (once
+ * per navigation).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import {
@@ -139,10 +140,11 @@ export function ContractPage({ contractId }: { contractId: string }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
 
+  // Health is an audit that reads every code of the contract (hundreds of milliseconds for a large
+  // one): it loads alongside but the page is ready, and usable, without waiting for it.
   const loaded =
     (contract !== null || error !== null) &&
     (stats !== null || sectionErrors.stats !== undefined) &&
-    (health !== null || sectionErrors.health !== undefined) &&
     !coursewareLoading &&
     !codes.loading &&
     !learners.loading &&
@@ -342,8 +344,8 @@ export function ContractPage({ contractId }: { contractId: string }) {
                 </ul>
               ) : null}
             </>
-          ) : (
-            <p class="loading">Loading…</p>
+          ) : sectionErrors.health ? null : (
+            <p class="loading">Checking the codes…</p>
           )}
           <button type="button" class="secondary" disabled={watch !== null} onClick={() => void reconcile()}>
             Reconcile now

@@ -133,3 +133,23 @@ def test_the_built_console_when_present_is_what_make_console_wrote(http):
     assert bundle.status_code == 200
     assert bundle.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert len(bundle.content) > 1000
+
+
+def test_another_config_is_served_as_given(stack, monkeypatch: pytest.MonkeyPatch, http):
+    # Given the stack started with another console config (make run ARGS="--console-config FILE")
+    oidc = {
+        "api_base": "",
+        "auth": {
+            "mode": "oidc",
+            "authority": "http://127.0.0.1:8080/realms/operators",
+            "client_id": "console",
+            "scopes": ["openid"],
+            "redirect_uri": "http://127.0.0.1:3000/console/callback",
+        },
+    }
+    monkeypatch.setattr(stack.console, "config", oidc)
+    # When the console reads its config
+    answer = http.get("/console/config.json")
+    # Then it is that config, unchanged
+    assert answer.status_code == 200
+    assert answer.json() == oidc

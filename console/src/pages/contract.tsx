@@ -34,22 +34,6 @@ const WAIT_LIMIT_MS = 180_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** How many codes the contract should have: one-time codes up to the cap per product, else one. */
-function expectedCodes(contract: Contract | null, health: Health | null): number {
-  if (!contract || !health) return 0;
-  const needsCodes = contract.membership_type !== "auto" || Number(contract.price ?? 0) > 0;
-  if (!needsCodes || !contract.active) return 0;
-  return health.products.length * (contract.max_learners ?? 1);
-}
-
-function liveCodes(health: Health | null, perProduct: number): number {
-  if (!health) return 0;
-  return health.products.reduce(
-    (sum, product) => sum + Math.min(product.actual.available + product.actual.redeemed, perProduct),
-    0,
-  );
-}
-
 export function ContractPage({ contractId }: { contractId: string }) {
   const id = Number(contractId);
   const path = { contract_id: id };
@@ -164,12 +148,13 @@ export function ContractPage({ contractId }: { contractId: string }) {
     watching.current = true;
     try {
       const deadline = Date.now() + WAIT_LIMIT_MS;
+      // Progress: codes made since the wait began, out of the most that were ever missing.
+      let most = 0;
       for (;;) {
         const found = await call(client.GET("/v1/contracts/{contract_id}/codes/health", { params: { path } }));
         setHealth(found);
-        const max = expectedCodes(contract, found);
-        const perProduct = contract?.max_learners ?? 1;
-        setWatch({ label, value: found.healthy ? max : liveCodes(found, perProduct), max });
+        most = Math.max(most, found.missing, 1);
+        setWatch({ label, value: found.healthy ? most : most - found.missing, max: most });
         if (found.healthy) return true;
         if (Date.now() > deadline) throw new Error("the codes are still not in place after 3 minutes; try Reconcile now");
         await sleep(POLL_MS);
@@ -329,7 +314,7 @@ export function ContractPage({ contractId }: { contractId: string }) {
             <>
               <p>
                 <span class={health.healthy ? "badge ok" : "badge warn"}>
-                  {health.healthy ? "healthy" : "codes missing or out of step"}
+                  {health.healthy ? "healthy" : health.missing > 0 ? `${health.missing} codes missing` : "out of step"}
                 </span>
               </p>
               {health.products.some((product) => product.problems.length > 0) ? (
@@ -589,19 +574,21 @@ function LearnersSection({
   list: Paged<import("../api").Membership>;
   onChanged: () => void;
 }) {
-  const form = useForm({ user_id: "" });
+  const form = useForm({ user_id: "", email: "" });
   const [rowError, setRowError] = useState<unknown>(null);
   const add = () =>
     form.submit(async () => {
       const userId = form.values.user_id.trim();
       if (!userId) throw new Error("User id: enter the learner's user id");
+      const email = form.values.email.trim();
       const added = await call(
         client.PUT("/v1/contracts/{contract_id}/learners/{user_id}", {
           params: { path: { contract_id: contractId, user_id: userId } },
+          ...(email ? { body: { email } } : {}),
         }),
       );
       list.setItems((current) => [added, ...current.filter((m) => m.user_id !== added.user_id)]);
-      form.set("user_id", "");
+      form.setValues({ user_id: "", email: "" });
       onChanged();
     });
   const remove = async (userId: string) => {
@@ -630,6 +617,7 @@ function LearnersSection({
         }}
       >
         <TextInput form={form} name="user_id" label="User id" />
+        <TextInput form={form} name="email" label="Email" type="email" hint="Optional: finds their LMS account" />
         <button type="submit" disabled={form.busy}>
           Add learner
         </button>

@@ -38,6 +38,7 @@ export function ContractPage({ contractId }: { contractId: string }) {
   const id = Number(contractId);
   const path = { contract_id: id };
   const [contract, setContract] = useState<Contract | null>(null);
+  const [organizationName, setOrganizationName] = useState<string | null>(null);
   const [stats, setStats] = useState<Stats | null>(null);
   const [health, setHealth] = useState<Health | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -51,7 +52,13 @@ export function ContractPage({ contractId }: { contractId: string }) {
 
   const loadContract = () =>
     call(client.GET("/v1/contracts/{contract_id}", { params: { path } }))
-      .then(setContract)
+      .then((found) => {
+        setContract(found);
+        // The organization's name for the header; the page does not wait for it.
+        call(client.GET("/v1/organizations/{org_id}", { params: { path: { org_id: found.organization_id } } }))
+          .then((org) => setOrganizationName(org.name))
+          .catch(() => setOrganizationName(null));
+      })
       .catch(setError);
   const loadStats = () =>
     call(client.GET("/v1/contracts/{contract_id}/stats", { params: { path } }))
@@ -277,7 +284,7 @@ export function ContractPage({ contractId }: { contractId: string }) {
           <span class={contract.is_open ? "badge ok" : "badge"}>
             {contract.is_open ? "open" : contract.active ? "closed" : "deactivated"}
           </span>{" "}
-          {contract.membership_type} · organization{" "}
+          {contract.membership_type} ·{" "}
           <a
             href={`${BASE}/organizations/${contract.organization_id}`}
             onClick={(event) => {
@@ -285,7 +292,7 @@ export function ContractPage({ contractId }: { contractId: string }) {
               navigate(`${BASE}/organizations/${contract.organization_id}`);
             }}
           >
-            #{contract.organization_id}
+            {organizationName ?? `#${contract.organization_id}`}
           </a>{" "}
           · {when(contract.start)} → {when(contract.end)}
           {contract.price ? ` · price ${contract.price}` : ""}

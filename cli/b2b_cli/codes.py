@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,6 @@ from b2b_cli.output import stderr
 CSV_COLUMNS = ("Code", "Product", "Redeemed", "Product URL", "Attach URL")
 # Membership types that always need enrollment codes (a price makes any contract need them).
 CODE_MEMBERSHIPS = frozenset({"code", "managed"})
-_MISSING = re.compile(r"^(\d+) codes are missing")
 
 
 def needs_codes(contract: dict[str, Any]) -> bool:
@@ -54,14 +52,11 @@ class Health:
     @classmethod
     def of(cls, answer: Any) -> Health:
         body = answer if isinstance(answer, dict) else {}
-        available, missing, problems = 0, 0, []
+        available, problems = 0, []
         for product in body.get("products") or []:
             available += int((product.get("actual") or {}).get("available") or 0)
-            for problem in product.get("problems") or []:
-                problems.append(f"product {product.get('product_id')}: {problem}")
-                found = _MISSING.match(problem)
-                missing += int(found.group(1)) if found else 0
-        return cls(bool(body.get("healthy")), available, missing, problems)
+            problems += [f"product {product.get('product_id')}: {p}" for p in product.get("problems") or []]
+        return cls(bool(body.get("healthy")), available, int(body.get("missing") or 0), problems)
 
 
 class NotReconciled(Exception):

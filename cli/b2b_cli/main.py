@@ -70,13 +70,19 @@ def _show(title: str, result: Any, as_json: bool) -> None:
         record(title, as_dict(result))
 
 
-@learners_app.command("add", epilog="Example: b2b learners add 12 learner-42")
+@learners_app.command("add", epilog="Example: b2b learners add 12 learner-42 --email ada@example.edu")
 def add_learner(
-    ctx: typer.Context, contract_id: ContractArg, user_id: UserArg, as_json: JsonFlag = False
+    ctx: typer.Context,
+    contract_id: ContractArg,
+    user_id: UserArg,
+    email: Annotated[
+        str | None, typer.Option(help="the learner's email: their LMS account is found by it")
+    ] = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Attach a learner to a contract (takes a seat when the contract is capped)."""
     path = f"/v1/contracts/{segment(contract_id)}/learners/{segment(user_id)}"
-    result = call(ctx, lambda api: api.put(path))
+    result = call(ctx, lambda api: api.put(path, {"email": email} if email else None))
     if as_json:
         emit_json(result if result is not None else {"contract_id": contract_id, "user_id": user_id})
     elif result:

@@ -33,13 +33,13 @@ function Routes({ path }: { path: string }) {
   let params: Record<string, string> | null;
   if (match(`${BASE}/organizations`, path)) return <OrganizationsPage />;
   if (match(`${BASE}/organizations/new`, path)) return <OrganizationNewPage />;
-  if ((params = match(`${BASE}/organizations/:orgId`, path))) return <OrganizationPage orgId={params.orgId ?? ""} />;
+  if ((params = match(`${BASE}/organizations/:orgId`, path))) return <OrganizationPage key={params.orgId} orgId={params.orgId ?? ""} />;
   if (match(`${BASE}/contracts`, path)) return <ContractsPage />;
   if (match(`${BASE}/contracts/new`, path)) return <ContractNewPage />;
   if ((params = match(`${BASE}/contracts/:contractId/edit`, path)))
     return <ContractEditPage contractId={params.contractId ?? ""} />;
   if ((params = match(`${BASE}/contracts/:contractId`, path)))
-    return <ContractPage contractId={params.contractId ?? ""} />;
+    return <ContractPage key={params.contractId} contractId={params.contractId ?? ""} />;
   if ((params = match(`${BASE}/catalog/:tab`, path))) return <CatalogPage tab={params.tab ?? "courses"} />;
   if (match(`${BASE}/catalog`, path)) return <CatalogPage tab="courses" />;
   return <NotFound />;

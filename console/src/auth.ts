@@ -48,10 +48,35 @@ interface Pending {
   next: string;
 }
 
+/** Plain HTTP only for an identity provider on this machine (a Keycloak in development). */
+function httpOptions(auth: OidcAuth): { [oauth.allowInsecureRequests]?: boolean } {
+  const host = new URL(auth.authority).hostname;
+  const local = host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+  return local && auth.authority.startsWith("http:") ? { [oauth.allowInsecureRequests]: true } : {};
+}
+
+/**
+ * The identity provider's endpoints: from its discovery document (a Keycloak realm, a Cognito user
+ * pool's issuer URL), or, for a Cognito Hosted UI domain (which publishes none), its fixed
+ * `/oauth2/authorize` and `/oauth2/token` with the user pool's `issuer` from the config.
+ */
 async function discover(auth: OidcAuth): Promise<oauth.AuthorizationServer> {
-  const issuer = new URL(auth.authority);
-  const response = await oauth.discoveryRequest(issuer, { algorithm: "oidc" });
-  return oauth.processDiscoveryResponse(issuer, response);
+  const authority = new URL(auth.authority);
+  let response: Response | null = null;
+  try {
+    response = await oauth.discoveryRequest(authority, { algorithm: "oidc", ...httpOptions(auth) });
+  } catch {
+    response = null;
+  }
+  if (response?.ok) {
+    return oauth.processDiscoveryResponse(authority, response);
+  }
+  const base = auth.authority.replace(/\/$/, "");
+  return {
+    issuer: auth.issuer ?? base,
+    authorization_endpoint: `${base}/oauth2/authorize`,
+    token_endpoint: `${base}/oauth2/token`,
+  };
 }
 
 /** OIDC: authorization code with PKCE; the browser leaves for the identity provider's sign-in page. */
@@ -93,6 +118,7 @@ export async function completeOidc(auth: OidcAuth, here: URL): Promise<string> {
     params,
     auth.redirect_uri,
     pending.verifier,
+    httpOptions(auth),
   );
   const result = await oauth.processAuthorizationCodeResponse(server, client, response);
   setToken(result.access_token);

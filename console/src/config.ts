@@ -6,8 +6,10 @@ export interface LocalAuth {
 
 export interface OidcAuth {
   mode: "oidc";
-  /** The issuer: a Cognito domain (Hosted UI) or a Keycloak realm URL. */
+  /** Where sign-in happens: a Keycloak realm URL, a Cognito user pool's issuer URL, or its Hosted UI domain. */
   authority: string;
+  /** The tokens' issuer when `authority` is a Cognito Hosted UI domain (its user pool's issuer URL). */
+  issuer?: string;
   client_id: string;
   scopes: string[];
   redirect_uri: string;

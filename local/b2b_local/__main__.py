@@ -5,11 +5,13 @@ runs a scheduled function on the running stack."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from b2b_local.tokens import mint_client_token, mint_token
@@ -88,6 +90,9 @@ def _run(args: argparse.Namespace) -> int:
         data_dir=data_directory(args.data) if args.data else None,
         extra_environment=lms.environment() if lms else {},
     )
+    if args.console_config:
+        # What /console/config.json answers instead of local sign-in (e.g. OIDC against a Keycloak).
+        stack.console.config = json.loads(Path(args.console_config).read_text(encoding="utf-8"))
     try:
         stack.start()
     except OSError as exc:
@@ -153,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         "--data",
         metavar="DIR",
         help="keep tables and queued messages in DIR between runs (default: in memory only)",
+    )
+    run.add_argument(
+        "--console-config",
+        metavar="FILE",
+        help="a JSON file for /console/config.json (default: this origin's API, local sign-in)",
     )
     run.add_argument(
         "--verbose",

@@ -91,6 +91,8 @@ class LocalStack:
         self.keycloak: FakeKeycloak | None = None
         self._keycloak_server: ThreadingHTTPServer | None = None
         self.data: LocalData | None = None
+        # What /console/ serves; tests may point its ``dist`` at a build of their own.
+        self.console = ConsoleFiles(self.console_dist)
         self.restored = Restored(items=0, messages=0)
 
     @property
@@ -138,7 +140,7 @@ class LocalStack:
             self.template.functions,
             self._invoker,
             self.template.schedules,
-            ConsoleFiles(self.console_dist),
+            self.console,
         )
         self._http = make_server(
             HOST, self.api_port, gateway, threaded=True, request_handler=_ApiRequestHandler

@@ -248,6 +248,41 @@ def test_contract_and_courseware_events_reach_the_bus(admin_http, bus_events, un
     )
 
 
+def test_a_learner_an_operator_adds_with_an_email_is_enrolled_in_the_lms(admin_http, lms, unique):
+    from b2b_cli.main import app
+    from b2b_local.tokens import mint_token
+    from typer.testing import CliRunner
+
+    # Given a contract with a default enrollment, and a learner who never checked out
+    contract = builders.contract(builders.organization(unique))
+    product = builders.product(contract)
+    intention = admin_http.post(
+        f"/v1/contracts/{contract.id}/default-enrollments", json={"run_id": product.run_id}
+    )
+    assert intention.status_code == 201, intention.text
+    sub = f"ivy-{unique}"
+    # When an operator adds them with their email through the CLI
+    env = {
+        "B2B_API_URL": str(admin_http.base_url).rstrip("/"),
+        "B2B_TOKEN": mint_token("op", admin=True),
+        "B2B_PROFILE": None,
+    }
+    result = CliRunner().invoke(
+        app, ["learners", "add", str(contract.id), sub, "--email", f"{sub}@example.org"], env=env
+    )
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    # Then the LMS enrolls the account that email names, and the admin API shows it synced
+    wait_lms(lms, sub, product.run_id, active=True)
+    assert f"{sub}@example.org" in lms.account_calls
+    deadline = time.monotonic() + BOUND_SECONDS
+    while time.monotonic() < deadline:
+        items = admin_http.get(f"/v1/contracts/{contract.id}/learners/{sub}/enrollments").json()["items"]
+        if items and items[0]["lms_state"] == "synced":
+            break
+        time.sleep(0.1)
+    assert [(e["run_id"], e["lms_state"]) for e in items] == [(product.run_id, "synced")]
+
+
 def test_the_cli_retries_a_learners_failed_sync(admin_http, http, lms, unique):
     from b2b_cli.main import app
     from b2b_local.tokens import mint_token

@@ -135,3 +135,21 @@ def test_health_reports_a_counter_out_of_step(unique):
     # Then it names the drift
     assert health.body["healthy"] is False
     assert "counter says" in health.body["products"][0]["problems"][0]
+
+
+def test_health_counts_the_codes_still_to_be_made_until_a_reconcile_makes_them(unique):
+    # Given a capped contract with two products whose codes have not been made yet
+    contract = make_contract(unique, max_learners=4, price=Decimal("5"))
+    products = add_products(contract, 2)
+
+    # When health is asked before and after the reconcile
+    before = admin("GET", f"/v1/contracts/{contract.id}/codes/health").body
+    reconcile_all(contract.id)
+    after = admin("GET", f"/v1/contracts/{contract.id}/codes/health").body
+
+    # Then it counts the cap's codes per product as missing, then none; the table agrees
+    assert [p["missing"] for p in before["products"]] == [4, 4]
+    assert before["missing"] == 8 and before["healthy"] is False
+    made = sum(len(store_reads.product_codes(contract.id, p.id)) for p in products)
+    assert made == 8
+    assert after["missing"] == 0 and after["healthy"] is True

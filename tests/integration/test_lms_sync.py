@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from admin_api.handler import lambda_handler as admin_handler
 from b2b.db import enrollments as enrollment_repo
 from b2b.db import keys
 from b2b.db import lms_sync as repo
@@ -17,6 +18,12 @@ from b2b.openedx import OpenEdxClient, OpenEdxConfig, StudioUnavailable
 from b2b.queues import LmsSyncRequest
 from b2b.services.lms_sync import sync_enrollment
 from b2b_local.fake_lms import CLIENT_ID, CLIENT_SECRET, FakeLms, fake_lms
+from sso_trigger.handler import lambda_handler as sso_trigger_handler
+
+from tests.codes_support import make_contract
+from tests.factories import admin_claims, call, generate_api_gw_event, generate_context
+from tests.sso_support import cognito_event, run_sso_worker, sso_organization
+from tests.sso_support import contract as sso_contract
 
 MODE = "audit"
 
@@ -205,3 +212,92 @@ def test_the_worker_handler_accepts_its_sample_event_without_an_lms():
     # Then the record succeeded and the enrollment says the LMS is not configured
     assert result == {"batchItemFailures": []}
     assert repo.get_enrollment_sync(body["user_id"], body["run_id"]).lms_state == "not_configured"
+
+
+def _enrolled_without_email(user_id: str, run_id: str) -> None:
+    """An enrollment as SSO, an operator or a default enrollment leaves it: no email on it."""
+    EnrollmentItem(
+        pk=keys.user_pk(user_id),
+        sk=keys.enrollment_sk(run_id),
+        user_id=user_id,
+        run_id=run_id,
+        contract_id=1,
+        product_id=1,
+        source="default_enrollment",
+        status="active",
+        enrolled_at=utcnow(),
+    ).save()
+
+
+def test_an_enrollment_without_email_fails_with_the_reason_until_an_email_is_known(lms, unique):
+    # Given an enrollment made without a checkout, for a learner whose email nobody gave yet
+    user_id, run_id = f"nomail-{unique}", f"course-v1:UAI_LMS+N{unique}+2026_C1"
+    _enrolled_without_email(user_id, run_id)
+    # When it is synced, it fails saying why, and the LMS is not called
+    assert sync_enrollment(request(user_id, run_id), client(lms), MODE) == "failed"
+    assert "email is unknown" in (repo.get_enrollment_sync(user_id, run_id).lms_error or "")
+    assert lms.account_calls == []
+    # When an operator attaches the learner with an email (over the admin API), and the sync is retried
+    contract = make_contract(unique)
+    attached = call(
+        admin_handler,
+        generate_api_gw_event(
+            "PUT",
+            f"/v1/contracts/{contract.id}/learners/{user_id}",
+            {"email": f"  {user_id}@example.org "},
+            claims=admin_claims(),
+        ),
+    )
+    assert attached.status == 201, attached.body
+    assert sync_enrollment(request(user_id, run_id), client(lms), MODE) == "synced"
+    # Then the LMS enrolled the account that email names
+    assert lms.account_calls == [f"{user_id}@example.org"]
+    state = lms.enrollment(user_id, run_id)
+    assert state is not None and state.is_active
+
+
+def test_an_sso_sign_in_gives_the_email_its_enrollments_are_synced_by(lms, unique, resources):
+    # Given a learner signing in through the Cognito trigger into an organization with an auto
+    # contract (their attributes carry an email), and the SSO worker finishing the login
+    org = sso_organization(unique)
+    sso_contract(org, "Auto")
+    user_id, run_id = f"ssomail-{unique}", f"course-v1:UAI_LMS+S{unique}+2026_C1"
+    event = cognito_event("PostAuthentication_Authentication", user_id, org.sso_organization_id)
+    sso_trigger_handler(event, generate_context())
+    run_sso_worker(resources)
+    # When an enrollment made without a checkout is synced
+    _enrolled_without_email(user_id, run_id)
+    assert sync_enrollment(request(user_id, run_id), client(lms), MODE) == "synced"
+    # Then the LMS was asked for the sign-in's email
+    assert lms.account_calls == [f"{user_id}@example.com"]
+
+
+def test_a_bad_email_is_refused_naming_it_and_attaches_no_one(unique):
+    contract = make_contract(unique)
+    user_id = f"bad-{unique}"
+    for email in ("not-an-email", "a@b", "two@@x.org", 5):
+        answer = call(
+            admin_handler,
+            generate_api_gw_event(
+                "PUT",
+                f"/v1/contracts/{contract.id}/learners/{user_id}",
+                {"email": email},
+                claims=admin_claims(),
+            ),
+        )
+        assert answer.status == 422, email
+        assert answer.body["error"]["details"][0]["field"] == "email"
+    listed = call(
+        admin_handler,
+        generate_api_gw_event("GET", f"/v1/contracts/{contract.id}/learners", claims=admin_claims()),
+    )
+    assert listed.body["items"] == []
+    assert repo.get_learner_email(user_id) is None
+    # And a body-less attach still works as before
+    plain = call(
+        admin_handler,
+        generate_api_gw_event(
+            "PUT", f"/v1/contracts/{contract.id}/learners/{user_id}", claims=admin_claims()
+        ),
+    )
+    assert plain.status == 201

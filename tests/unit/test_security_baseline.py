@@ -70,7 +70,12 @@ def test_service_permissions_name_their_source_arn_and_account():
 
 def test_the_jwt_authorizer_takes_issuer_and_audience_from_stage_parameters():
     jwt = RESOURCES["HttpApi"]["Properties"]["Auth"]["Authorizers"]["JwtAuthorizer"]["JwtConfiguration"]
-    assert jwt == {"issuer": {"Ref": "JwtIssuer"}, "audience": {"Ref": "JwtAudience"}}
+    assert jwt["issuer"] == {"Ref": "JwtIssuer"}
+    # The audiences are the parameter's, plus the console's client when the stack creates the pool.
+    condition, with_pool, without_pool = jwt["audience"]["Fn::If"]
+    assert (condition, without_pool) == ("CreateUserPool", {"Ref": "JwtAudience"})
+    joined = with_pool["Fn::Split"][1]["Fn::Join"][1]
+    assert joined == [{"Ref": "ConsoleUserPoolClient"}, {"Fn::Join": [",", {"Ref": "JwtAudience"}]}]
 
 
 def test_every_skipped_scanner_check_says_why():

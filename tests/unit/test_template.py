@@ -87,7 +87,12 @@ def test_the_api_is_throttled_and_its_cors_names_its_origins():
     api = RESOURCES["HttpApi"]["Properties"]
     assert api["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
     assert api["Auth"]["DefaultAuthorizer"] == "JwtAuthorizer"
-    assert api["CorsConfiguration"]["AllowOrigins"] == {"Ref": "CorsAllowedOrigins"}
+    # The console's CloudFront origin, then the parameter's origins: nothing else, no wildcard.
+    origins = api["CorsConfiguration"]["AllowOrigins"]["Fn::Split"][1]["Fn::Join"][1]
+    assert origins == [
+        {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"},
+        {"Fn::Join": [",", {"Ref": "CorsAllowedOrigins"}]},
+    ]
     assert "*" not in TEMPLATE.parameter_default("CorsAllowedOrigins")
 
 

@@ -1,8 +1,21 @@
-import { call, client } from "../api";
+import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import { call, client, type Course, type CourseRun, type Program } from "../api";
 import { BASE } from "../config";
 import { Link, useLocation } from "../router";
-import { Checkbox, ErrorAlert, fromLocalInput, LoadMore, Notice, TextInput, useForm, usePaged, useTitle, when } from "../ui";
-import { useState } from "preact/hooks";
+import {
+  Checkbox,
+  ErrorAlert,
+  fromLocalInput,
+  LoadMore,
+  Notice,
+  TextInput,
+  toLocalInput,
+  useForm,
+  usePaged,
+  useTitle,
+  when,
+} from "../ui";
 
 const TABS = [
   ["courses", "Courses"],
@@ -17,6 +30,151 @@ function listOf(text: string): string[] {
     .filter(Boolean);
 }
 
+/** The form that edits one catalog entry; it takes the register form's place while open. */
+function EditForm({
+  title,
+  error,
+  busy,
+  onSave,
+  onCancel,
+  children,
+}: {
+  title: string;
+  error: unknown;
+  busy: boolean;
+  onSave: () => void;
+  onCancel: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class="form"
+      aria-labelledby="edit-entry"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSave();
+      }}
+    >
+      <h2 id="edit-entry">{title}</h2>
+      <ErrorAlert error={error} />
+      {children}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          Save
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function EditCourse({ course, onDone }: { course: Course; onDone: (course: Course | null) => void }) {
+  const form = useForm({ title: course.title });
+  const save = () =>
+    form.submit(async () => {
+      const changed = await call(
+        client.PATCH("/v1/catalog/courses/{course_id}", {
+          params: { path: { course_id: course.course_id } },
+          body: { title: form.values.title },
+        }),
+      );
+      onDone(changed);
+    });
+  return (
+    <EditForm
+      title={`Edit ${course.course_id}`}
+      error={form.general}
+      busy={form.busy}
+      onSave={() => void save()}
+      onCancel={() => onDone(null)}
+    >
+      <TextInput form={form} name="title" label="Title" />
+    </EditForm>
+  );
+}
+
+function EditRun({ run, onDone }: { run: CourseRun; onDone: (run: CourseRun | null) => void }) {
+  const initial = {
+    title: run.title,
+    start: toLocalInput(run.start),
+    end: toLocalInput(run.end),
+    self_paced: run.self_paced,
+    live: run.live,
+  };
+  const form = useForm(initial);
+  const v = form.values;
+  const save = () =>
+    form.submit(async () => {
+      const body: { title?: string; start?: string | null; end?: string | null; self_paced?: boolean; live?: boolean } =
+        {};
+      if (v.title !== initial.title) body.title = v.title;
+      if (v.start !== initial.start) body.start = fromLocalInput(v.start);
+      if (v.end !== initial.end) body.end = fromLocalInput(v.end);
+      if (v.self_paced !== initial.self_paced) body.self_paced = v.self_paced;
+      if (v.live !== initial.live) body.live = v.live;
+      const changed = await call(
+        client.PATCH("/v1/catalog/course-runs/{run_id}", { params: { path: { run_id: run.run_id } }, body }),
+      );
+      onDone(changed);
+    });
+  return (
+    <EditForm
+      title={`Edit ${run.run_id}`}
+      error={form.general}
+      busy={form.busy}
+      onSave={() => void save()}
+      onCancel={() => onDone(null)}
+    >
+      <TextInput form={form} name="title" label="Title" />
+      <TextInput form={form} name="start" label="Start" type="datetime-local" hint="Empty removes it" />
+      <TextInput form={form} name="end" label="End" type="datetime-local" hint="Empty removes it" />
+      <Checkbox form={form} name="self_paced" label="Self paced" />
+      <Checkbox form={form} name="live" label="Live" />
+    </EditForm>
+  );
+}
+
+function EditProgram({ program, onDone }: { program: Program; onDone: (program: Program | null) => void }) {
+  const initial = { title: program.title, course_ids: program.course_ids.join(", ") };
+  const form = useForm(initial);
+  const save = () =>
+    form.submit(async () => {
+      const body: { title?: string; course_ids?: string[] } = {};
+      if (form.values.title !== initial.title) body.title = form.values.title;
+      if (form.values.course_ids !== initial.course_ids) body.course_ids = listOf(form.values.course_ids);
+      const changed = await call(
+        client.PATCH("/v1/catalog/programs/{program_id}", {
+          params: { path: { program_id: program.program_id } },
+          body,
+        }),
+      );
+      onDone(changed);
+    });
+  return (
+    <EditForm
+      title={`Edit ${program.program_id}`}
+      error={form.general}
+      busy={form.busy}
+      onSave={() => void save()}
+      onCancel={() => onDone(null)}
+    >
+      <TextInput form={form} name="title" label="Title" />
+      <TextInput form={form} name="course_ids" label="Course ids" hint="Comma- or space-separated" />
+    </EditForm>
+  );
+}
+
+function EditButton({ onClick }: { onClick: () => void }) {
+  return (
+    <button type="button" class="secondary small" onClick={onClick}>
+      Edit
+    </button>
+  );
+}
+
 function Courses() {
   const list = usePaged(
     (cursor) => call(client.GET("/v1/catalog/courses", { params: { query: { limit: 50, cursor } } })),
@@ -24,6 +182,7 @@ function Courses() {
   );
   const form = useForm({ course_id: "", title: "" });
   const [done, setDone] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Course | null>(null);
   const register = () =>
     form.submit(async () => {
       setDone(null);
@@ -45,6 +204,9 @@ function Courses() {
             <th scope="col">Source run</th>
             <th scope="col">First run</th>
             <th scope="col">Registered</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -59,12 +221,29 @@ function Courses() {
               <td>{course.source_run_id ? <code>{course.source_run_id}</code> : "—"}</td>
               <td>{course.first_run_id ? <code>{course.first_run_id}</code> : "—"}</td>
               <td>{when(course.created_at)}</td>
+              <td>
+                <EditButton onClick={() => setEditing(course)} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {!list.loading && list.items.length === 0 ? <p class="empty">No courses yet.</p> : null}
       <LoadMore list={list} />
+      {done ? <Notice>{done}</Notice> : null}
+      {editing ? (
+        <EditCourse
+          key={editing.course_id}
+          course={editing}
+          onDone={(changed) => {
+            setEditing(null);
+            if (changed) {
+              list.setItems((current) => current.map((c) => (c.course_id === changed.course_id ? changed : c)));
+              setDone(`Saved ${changed.course_id}.`);
+            }
+          }}
+        />
+      ) : (
       <form
         class="form"
         aria-labelledby="register-course"
@@ -76,7 +255,6 @@ function Courses() {
       >
         <h2 id="register-course">Register a course</h2>
         <ErrorAlert error={form.general} />
-        {done ? <Notice>{done}</Notice> : null}
         <TextInput form={form} name="course_id" label="Course id" hint="e.g. course-v1:UAI_SOURCE+14.100x" />
         <TextInput form={form} name="title" label="Title" />
         <div class="actions">
@@ -85,6 +263,7 @@ function Courses() {
           </button>
         </div>
       </form>
+      )}
     </>
   );
 }
@@ -104,6 +283,7 @@ function Runs() {
   const empty = { run_id: "", course_id: "", title: "", start: "", end: "", self_paced: false, live: false };
   const form = useForm(empty);
   const [done, setDone] = useState<string | null>(null);
+  const [editing, setEditing] = useState<CourseRun | null>(null);
   const v = form.values;
   const register = () =>
     form.submit(async () => {
@@ -143,6 +323,9 @@ function Runs() {
             <th scope="col">Clone status</th>
             <th scope="col">Start</th>
             <th scope="col">End</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -160,12 +343,29 @@ function Runs() {
               <td>{run.clone_status}</td>
               <td>{when(run.start)}</td>
               <td>{when(run.end)}</td>
+              <td>
+                <EditButton onClick={() => setEditing(run)} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {!list.loading && list.items.length === 0 ? <p class="empty">No runs yet.</p> : null}
       <LoadMore list={list} />
+      {done ? <Notice>{done}</Notice> : null}
+      {editing ? (
+        <EditRun
+          key={editing.run_id}
+          run={editing}
+          onDone={(changed) => {
+            setEditing(null);
+            if (changed) {
+              list.setItems((current) => current.map((r) => (r.run_id === changed.run_id ? changed : r)));
+              setDone(`Saved ${changed.run_id}.`);
+            }
+          }}
+        />
+      ) : (
       <form
         class="form"
         aria-labelledby="register-run"
@@ -177,7 +377,6 @@ function Runs() {
       >
         <h2 id="register-run">Register a run</h2>
         <ErrorAlert error={form.general} />
-        {done ? <Notice>{done}</Notice> : null}
         <TextInput form={form} name="run_id" label="Run id" hint="A key ending +SOURCE makes the course's source run" />
         <TextInput form={form} name="course_id" label="Course id" hint="Empty: the course the run id names" />
         <TextInput form={form} name="title" label="Title" />
@@ -191,6 +390,7 @@ function Runs() {
           </button>
         </div>
       </form>
+      )}
     </>
   );
 }
@@ -202,6 +402,7 @@ function Programs() {
   );
   const form = useForm({ program_id: "", title: "", course_ids: "" });
   const [done, setDone] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Program | null>(null);
   const register = () =>
     form.submit(async () => {
       setDone(null);
@@ -228,6 +429,9 @@ function Programs() {
             <th scope="col">Title</th>
             <th scope="col">Course ids</th>
             <th scope="col">Registered</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -245,12 +449,29 @@ function Programs() {
                 ))}
               </td>
               <td>{when(program.created_at)}</td>
+              <td>
+                <EditButton onClick={() => setEditing(program)} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {!list.loading && list.items.length === 0 ? <p class="empty">No programs yet.</p> : null}
       <LoadMore list={list} />
+      {done ? <Notice>{done}</Notice> : null}
+      {editing ? (
+        <EditProgram
+          key={editing.program_id}
+          program={editing}
+          onDone={(changed) => {
+            setEditing(null);
+            if (changed) {
+              list.setItems((current) => current.map((p) => (p.program_id === changed.program_id ? changed : p)));
+              setDone(`Saved ${changed.program_id}.`);
+            }
+          }}
+        />
+      ) : (
       <form
         class="form"
         aria-labelledby="register-program"
@@ -262,7 +483,6 @@ function Programs() {
       >
         <h2 id="register-program">Register a program</h2>
         <ErrorAlert error={form.general} />
-        {done ? <Notice>{done}</Notice> : null}
         <TextInput form={form} name="program_id" label="Program id" hint="e.g. program-v1:UAI+AI" />
         <TextInput form={form} name="title" label="Title" />
         <TextInput form={form} name="course_ids" label="Course ids" hint="Comma- or space-separated" />
@@ -272,6 +492,7 @@ function Programs() {
           </button>
         </div>
       </form>
+      )}
     </>
   );
 }

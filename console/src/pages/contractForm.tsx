@@ -141,7 +141,11 @@ function EditForm({ contract }: { contract: Contract }) {
       if (v.start !== initial.start) body.start = fromLocalInput(v.start);
       if (v.end !== initial.end) body.end = fromLocalInput(v.end);
       await call(
-        client.PATCH("/v1/contracts/{contract_id}", { params: { path: { contract_id: contract.id } }, body }),
+        // Only the version this form was filled from: a change made meanwhile is a 409, not overwritten.
+        client.PATCH("/v1/contracts/{contract_id}", {
+          params: { path: { contract_id: contract.id }, header: { "if-match": `"${contract.version}"` } },
+          body,
+        }),
       );
       navigate(`${BASE}/contracts/${contract.id}`);
     });

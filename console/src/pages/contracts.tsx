@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { call, client, type Contract, type MembershipType, type Organization } from "../api";
+import { call, client, type MembershipType, type Organization } from "../api";
 import { BASE } from "../config";
 import { Link, navigate, useLocation } from "../router";
 import { ErrorAlert, LoadMore, usePaged, useTitle, when } from "../ui";
@@ -34,13 +34,6 @@ export function useAllOrganizations(): { organizations: Organization[]; error: u
 
 export type StatusFilter = "open" | "closed" | "all";
 
-function keep(contract: Contract, membershipType: string, status: StatusFilter): boolean {
-  if (membershipType && contract.membership_type !== membershipType) return false;
-  if (status === "open" && !contract.is_open) return false;
-  if (status === "closed" && contract.is_open) return false;
-  return true;
-}
-
 export function ContractsTable({
   organizationId,
   membershipType = "",
@@ -58,12 +51,20 @@ export function ContractsTable({
     (cursor) =>
       call(
         client.GET("/v1/contracts", {
-          params: { query: { limit: 50, cursor, ...(organizationId ? { organization_id: organizationId } : {}) } },
+          params: {
+            query: {
+              limit: 50,
+              cursor,
+              ...(organizationId ? { organization_id: organizationId } : {}),
+              ...(membershipType ? { membership_type: membershipType as MembershipType } : {}),
+              ...(status !== "all" ? { status } : {}),
+            },
+          },
         }),
       ),
-    [organizationId],
+    [organizationId, membershipType, status],
   );
-  const shown = list.items.filter((contract) => keep(contract, membershipType, status));
+  const shown = list.items;
   return (
     <>
       <ErrorAlert error={list.error} />

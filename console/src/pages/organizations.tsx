@@ -1,27 +1,28 @@
-import { useState } from "preact/hooks";
-import { call, client, type Organization } from "../api";
+import { useEffect, useState } from "preact/hooks";
+import { call, client } from "../api";
 import { BASE } from "../config";
 import { Link, navigate, useLocation } from "../router";
 import { ErrorAlert, LoadMore, usePaged, useTitle, when } from "../ui";
-
-function matches(org: Organization, term: string): boolean {
-  const needle = term.trim().toLowerCase();
-  if (!needle) return true;
-  return [org.name, org.slug, org.org_key, org.sso_organization_id ?? "", ...org.sso_aliases].some((value) =>
-    value.toLowerCase().includes(needle),
-  );
-}
 
 export function OrganizationsPage() {
   useTitle("Organizations");
   const { query } = useLocation();
   const q = query.get("q") ?? "";
   const [term, setTerm] = useState(q);
+  // The URL follows the box a moment after typing stops; the list follows the URL (the API searches).
+  useEffect(() => {
+    if (term === q) return;
+    const timer = setTimeout(() => {
+      navigate(`${BASE}/organizations${term ? `?q=${encodeURIComponent(term)}` : ""}`, { replace: true });
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [term, q]);
   const list = usePaged(
-    (cursor) => call(client.GET("/v1/organizations", { params: { query: { limit: 50, cursor } } })),
-    [],
+    (cursor) =>
+      call(client.GET("/v1/organizations", { params: { query: { limit: 50, cursor, ...(q ? { q } : {}) } } })),
+    [q],
   );
-  const shown = list.items.filter((org) => matches(org, q));
+  const shown = list.items;
 
   return (
     <>
@@ -44,12 +45,8 @@ export function OrganizationsPage() {
           id="org-search"
           type="search"
           value={term}
-          placeholder="name, key or SSO id"
-          onInput={(event) => {
-            const value = (event.target as HTMLInputElement).value;
-            setTerm(value);
-            navigate(`${BASE}/organizations${value ? `?q=${encodeURIComponent(value)}` : ""}`, { replace: true });
-          }}
+          placeholder="name or org key"
+          onInput={(event) => setTerm((event.target as HTMLInputElement).value)}
         />
       </form>
       <ErrorAlert error={list.error} />

@@ -11,13 +11,16 @@ from b2b.api.base import PageOut
 from b2b.api.catalog_schemas import (
     CourseCreate,
     CourseOut,
+    CoursePatch,
     CourseRunCreate,
     CourseRunOut,
+    CourseRunPatch,
     ProgramCreate,
     ProgramOut,
+    ProgramPatch,
 )
 from b2b.api.openapi import operation
-from b2b.api.resolver import PageCursor, PageLimit, page_size
+from b2b.api.resolver import PageCursor, PageLimit, ReadableIdPath, page_size, readable_id
 from b2b.services import catalog
 
 router = APIGatewayHttpRouter()
@@ -55,6 +58,21 @@ def register_course(payload: Annotated[CourseCreate, Body()]) -> Response[Course
 def list_courses(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[CourseOut]:
     page = catalog.list_courses(page_size(limit), cursor)
     return PageOut[CourseOut].of(page, CourseOut.of)
+
+
+@router.patch(
+    "/v1/catalog/courses/<course_id>",
+    **operation(
+        "Retitle a course",
+        "Changes a catalog course's title; its id stays. Percent-encode `+` and `:` in the id if "
+        "your client needs to.",
+        role="admin",
+        tag="catalog",
+        errors={404: "The course is not in the catalog (`course_not_found`)."},
+    ),
+)
+def change_course(course_id: ReadableIdPath, payload: Annotated[CoursePatch, Body()]) -> CourseOut:
+    return CourseOut.of(catalog.change_course(readable_id(course_id), payload.title))
 
 
 @router.post(
@@ -96,6 +114,24 @@ def list_course_runs(
     return PageOut[CourseRunOut].of(page, CourseRunOut.of)
 
 
+@router.patch(
+    "/v1/catalog/course-runs/<run_id>",
+    **operation(
+        "Change a course run",
+        "Changes a run's title, dates or pacing (`null` removes a date); its id, course and run tag "
+        "stay. The end must stay after the start.",
+        role="admin",
+        tag="catalog",
+        errors={
+            404: "The run is not in the catalog (`course_run_not_found`).",
+            409: "The run's dates changed while this change was judged; reload and retry.",
+        },
+    ),
+)
+def change_course_run(run_id: ReadableIdPath, payload: Annotated[CourseRunPatch, Body()]) -> CourseRunOut:
+    return CourseRunOut.of(catalog.change_run(readable_id(run_id), payload.changes()))
+
+
 @router.post(
     "/v1/catalog/programs",
     **operation(
@@ -123,3 +159,22 @@ def register_program(payload: Annotated[ProgramCreate, Body()]) -> Response[Prog
 def list_programs(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[ProgramOut]:
     page = catalog.list_programs(page_size(limit), cursor)
     return PageOut[ProgramOut].of(page, ProgramOut.of)
+
+
+@router.patch(
+    "/v1/catalog/programs/<program_id>",
+    **operation(
+        "Change a program",
+        "Changes a program's title or its ordered courses. Contracts that already have the program "
+        "keep their runs; attaching it again adds runs for courses it gained.",
+        role="admin",
+        tag="catalog",
+        errors={
+            404: "The program, or a listed course, is not in the catalog (`program_not_found`, "
+            "`course_not_found`).",
+            409: "The program's courses changed while this change was judged (`program_changed`).",
+        },
+    ),
+)
+def change_program(program_id: ReadableIdPath, payload: Annotated[ProgramPatch, Body()]) -> ProgramOut:
+    return ProgramOut.of(catalog.change_program(readable_id(program_id), payload.changes()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
@@ -12,10 +12,12 @@ from b2b.api.openapi import operation
 from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.api.schemas import ContractCreate, ContractOut, ContractPatch
 from b2b.domain.errors import InvalidInput
-from b2b.domain.model import utcnow
+from b2b.domain.model import ContractFilters, MembershipType, utcnow
 from b2b.services import contracts
 
 router = APIGatewayHttpRouter()
+
+ContractStatusFilter = Literal["open", "closed"]
 
 IfMatch = Annotated[
     str | None, Header(alias="if-match", description="the contract version the change is based on")
@@ -65,18 +67,27 @@ def create_contract(payload: Annotated[ContractCreate, Body()]) -> Response[Cont
     "/v1/contracts",
     **operation(
         "List contracts",
-        "Pages through every contract, or an organization's with `organization_id`.",
+        "Pages through every contract, or an organization's with `organization_id`; "
+        "`membership_type` and `status` narrow the list (`open`: active, started and not ended, "
+        "as `is_open` says; `closed`: every other).",
         role="admin",
         tag="contracts",
     ),
 )
 def list_contracts(
     organization_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+    membership_type: Annotated[MembershipType | None, Query()] = None,
+    status: Annotated[ContractStatusFilter | None, Query()] = None,
     limit: PageLimit = None,
     cursor: PageCursor = None,
 ) -> PageOut[ContractOut]:
-    page = contracts.list_contracts(organization_id, page_size(limit), cursor)
     now = utcnow()
+    filters = (
+        ContractFilters(membership_type=membership_type, open=status == "open" if status else None, now=now)
+        if membership_type or status
+        else None
+    )
+    page = contracts.list_contracts(organization_id, page_size(limit), cursor, filters)
     return PageOut[ContractOut].of(page, lambda c: ContractOut.of(c, now))
 
 

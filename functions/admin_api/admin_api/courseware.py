@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.catalog_schemas import AttachmentOut, CoursewareAttach, CoursewareOut, DetachmentOut
 from b2b.api.openapi import operation
-from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
+from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, ReadableIdPath, page_size, readable_id
 from b2b.services import courseware
 
 router = APIGatewayHttpRouter()
-
-CoursewareIdPath = Annotated[str, Path(min_length=1, max_length=400)]
 
 
 @router.post(
@@ -77,10 +74,9 @@ def list_courseware(
         errors={404: "No such contract, or the courseware is not attached (`course_run_not_found`)."},
     ),
 )
-def detach_courseware(contract_id: ContractIdPath, courseware_id: CoursewareIdPath) -> DetachmentOut:
-    # Readable ids contain '+' and ':', which clients may percent-encode in the path.
-    readable_id = unquote(courseware_id)
-    runs = courseware.detach_courseware(contract_id, readable_id)
+def detach_courseware(contract_id: ContractIdPath, courseware_id: ReadableIdPath) -> DetachmentOut:
+    courseware_readable_id = readable_id(courseware_id)
+    runs = courseware.detach_courseware(contract_id, courseware_readable_id)
     return DetachmentOut(
-        contract_id=contract_id, courseware_id=readable_id, unlinked_runs=[r.id for r in runs]
+        contract_id=contract_id, courseware_id=courseware_readable_id, unlinked_runs=[r.id for r in runs]
     )

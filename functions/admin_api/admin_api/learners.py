@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.base import PageOut
-from b2b.api.learner_schemas import MembershipOut
+from b2b.api.learner_schemas import LearnerAttach, MembershipOut
 from b2b.api.openapi import operation
 from b2b.api.resolver import ContractIdPath, PageCursor, PageLimit, page_size
 from b2b.services import provisioning
@@ -22,7 +22,9 @@ UserIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\s/]
     "/v1/contracts/<contract_id>/learners/<user_id>",
     **operation(
         "Attach a learner to a contract",
-        "Attaches the user (their token's `sub`) to the contract, taking a seat within the cap.",
+        "Attaches the user (their token's `sub`) to the contract, taking a seat within the cap. "
+        "An `email` in the body is kept for the learner: enrollments made without a checkout find "
+        "their LMS account by it.",
         role="admin",
         tag="learners",
         ok=201,
@@ -34,8 +36,13 @@ UserIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\s/]
         },
     ),
 )
-def attach_learner(contract_id: ContractIdPath, user_id: UserIdPath) -> Response[MembershipOut]:
-    outcome, membership = provisioning.attach_learner(contract_id, user_id)
+def attach_learner(
+    contract_id: ContractIdPath,
+    user_id: UserIdPath,
+    payload: Annotated[LearnerAttach | None, Body()] = None,
+) -> Response[MembershipOut]:
+    email = payload.email if payload is not None else None
+    outcome, membership = provisioning.attach_learner(contract_id, user_id, email)
     return Response(
         status_code=201 if outcome == "attached" else 200,
         content_type=content_types.APPLICATION_JSON,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from b2b.api.base import PageOut
 from b2b.api.openapi import operation
@@ -47,13 +47,18 @@ def create_organization(
     "/v1/organizations",
     **operation(
         "List organizations",
-        "Pages through every organization, oldest first; pass `next_cursor` back as `cursor`.",
+        "Pages through every organization, oldest first; pass `next_cursor` back as `cursor`. "
+        "With `q`, only those whose name (in any case) or org key contains it.",
         role="admin",
         tag="organizations",
     ),
 )
-def list_organizations(limit: PageLimit = None, cursor: PageCursor = None) -> PageOut[OrganizationOut]:
-    page = organizations.list_organizations(page_size(limit), cursor)
+def list_organizations(
+    q: Annotated[str | None, Query(max_length=100, description="text the name or org key contains")] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
+) -> PageOut[OrganizationOut]:
+    page = organizations.list_organizations(page_size(limit), cursor, q)
     return PageOut[OrganizationOut].of(page, OrganizationOut.of)
 
 

@@ -52,7 +52,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         attributes = data.request.user_attributes
         user_id = attributes.get("sub") or data.user_name
-        outcome = sso.login_within_budget(user_id, _organization_ids(attributes), _budget_seconds(context))
+        # The email rides to the SSO attach worker, which keeps it before making default enrollments.
+        outcome = sso.login_within_budget(
+            user_id, _organization_ids(attributes), _budget_seconds(context), attributes.get("email")
+        )
         logger.info(
             "SSO login",
             extra={

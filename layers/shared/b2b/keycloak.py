@@ -12,7 +12,6 @@ an unknown user is ``None``, not an error.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from b2b import secrets
-from b2b.observability import logger
+from b2b.outbound import CallPolicy, OutboundClient, Unreachable
 from b2b.settings import Settings
 
 # Renew a token this long before Keycloak says it expires.
@@ -96,14 +95,11 @@ class KeycloakClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
-        self._http = http or httpx.Client(timeout=httpx.Timeout(config.timeout_seconds))
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._token_expires_at = 0.0
+        policy = CallPolicy(config.timeout_seconds, config.attempts, config.backoff_seconds)
+        self._outbound = OutboundClient("Keycloak", policy, http, sleep, TOKEN_EXPIRY_MARGIN_SECONDS)
 
     def close(self) -> None:
-        self._http.close()
+        self._outbound.close()
 
     @property
     def _realm_path(self) -> str:
@@ -111,36 +107,28 @@ class KeycloakClient:
 
     def access_token(self, deadline: float | None = None) -> str:
         """The service account's access token, cached until shortly before it expires."""
-        with self._lock:
-            if self._token is not None and time.monotonic() < self._token_expires_at:
-                return self._token
-            response = self._send(
-                "POST",
-                f"{self._config.base_url}/realms/{self._realm_path}/protocol/openid-connect/token",
-                deadline,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self._config.client_id,
-                    "client_secret": self._config.client_secret,
-                },
-            )
-            if response.status_code in {400, 401}:
-                raise CredentialsRefused(f"token request refused ({response.status_code})")
-            if response.status_code != 200:
-                raise KeycloakUnavailable(f"token request refused ({response.status_code})")
-            try:
-                body = response.json()
-                token = str(body["access_token"])
-                lifetime = float(body.get("expires_in", 60))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise KeycloakUnavailable("token response is not understood") from exc
-            self._token = token
-            self._token_expires_at = time.monotonic() + max(0.0, lifetime - TOKEN_EXPIRY_MARGIN_SECONDS)
-            return token
+        return self._outbound.cached_token(lambda: self._new_token(deadline))
 
-    def _forget_token(self) -> None:
-        with self._lock:
-            self._token = None
+    def _new_token(self, deadline: float | None) -> tuple[str, float]:
+        response = self._send(
+            "POST",
+            f"{self._config.base_url}/realms/{self._realm_path}/protocol/openid-connect/token",
+            deadline,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._config.client_id,
+                "client_secret": self._config.client_secret,
+            },
+        )
+        if response.status_code in {400, 401}:
+            raise CredentialsRefused(f"token request refused ({response.status_code})")
+        if response.status_code != 200:
+            raise KeycloakUnavailable(f"token request refused ({response.status_code})")
+        try:
+            body = response.json()
+            return str(body["access_token"]), float(body.get("expires_in", 60))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KeycloakUnavailable("token response is not understood") from exc
 
     def organizations_of(
         self, user_id: str, deadline: float | None = None
@@ -150,13 +138,16 @@ class KeycloakClient:
             f"{self._config.base_url}/admin/realms/{self._realm_path}"
             f"/organizations/members/{quote(user_id, safe='')}/organizations"
         )
-        response = self._send("GET", url, deadline, authorize=True, params={"briefRepresentation": "true"})
-        if response.status_code == 401:
-            # The cached token was revoked or expired early: one fresh token, one more try.
-            self._forget_token()
-            response = self._send(
-                "GET", url, deadline, authorize=True, params={"briefRepresentation": "true"}
+        try:
+            response = self._outbound.send_authorized(
+                "GET",
+                url,
+                lambda: {"Authorization": f"Bearer {self.access_token(deadline)}"},
+                deadline=deadline,
+                params={"briefRepresentation": "true"},
             )
+        except Unreachable as exc:
+            raise KeycloakUnavailable(str(exc)) from exc
         if response.status_code == 404:
             return None
         if response.status_code != 200:
@@ -171,32 +162,8 @@ class KeycloakClient:
         found = [_organization(item) for item in items if isinstance(item, dict)]
         return [o for o in found if o is not None]
 
-    def _send(
-        self, method: str, url: str, deadline: float | None, *, authorize: bool = False, **kwargs: Any
-    ) -> httpx.Response:
-        last_problem = "no attempt fitted the time budget"
-        for attempt in range(self._config.attempts):
-            if attempt:
-                self._sleep(self._config.backoff_seconds * 2 ** (attempt - 1))
-            timeout = self._config.timeout_seconds
-            if deadline is not None:
-                timeout = min(timeout, deadline - time.monotonic())
-                if timeout <= 0.01:
-                    break
-            headers = {"Authorization": f"Bearer {self.access_token(deadline)}"} if authorize else {}
-            try:
-                response = self._http.request(
-                    method, url, headers=headers, timeout=httpx.Timeout(timeout), **kwargs
-                )
-            except httpx.TimeoutException:
-                last_problem = f"timed out after {timeout:.2f} s"
-            except httpx.TransportError as exc:
-                last_problem = f"could not connect ({type(exc).__name__})"
-            else:
-                if response.status_code < 500 and response.status_code != 429:
-                    return response
-                last_problem = f"answered {response.status_code}"
-            logger.warning(
-                "Keycloak request failed", extra={"url": url, "attempt": attempt + 1, "problem": last_problem}
-            )
-        raise KeycloakUnavailable(f"{url} {last_problem}")
+    def _send(self, method: str, url: str, deadline: float | None, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._outbound.send(method, url, deadline=deadline, **kwargs)
+        except Unreachable as exc:
+            raise KeycloakUnavailable(str(exc)) from exc

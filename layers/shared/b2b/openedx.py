@@ -9,8 +9,6 @@ attempt got through and counts as success.
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from typing import Any, Literal
 import httpx
 
 from b2b import secrets
-from b2b.observability import logger
+from b2b.outbound import CallPolicy, OutboundClient, Unreachable
 from b2b.settings import Settings
 
 CLONE_PATH = "/api/v1/course_runs/clone/"
@@ -112,68 +110,45 @@ class OpenEdxClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
-        self._http = http or httpx.Client(timeout=httpx.Timeout(config.timeout_seconds))
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._token_expires_at = 0.0
+        policy = CallPolicy(config.timeout_seconds, config.attempts, config.backoff_seconds, jitter=True)
+        self._outbound = OutboundClient("Open edX", policy, http, sleep, TOKEN_EXPIRY_MARGIN_SECONDS)
 
     def close(self) -> None:
-        self._http.close()
+        self._outbound.close()
 
     def access_token(self) -> str:
         """A JWT from the LMS token endpoint, cached until shortly before it expires."""
-        with self._lock:
-            if self._token is not None and time.monotonic() < self._token_expires_at:
-                return self._token
-            response = self._send(
-                "POST",
-                f"{self._config.lms_url}{TOKEN_PATH}",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self._config.client_id,
-                    "client_secret": self._config.client_secret,
-                    "token_type": "jwt",
-                },
-            )
-            if response.status_code != 200:
-                # Wrong credentials are an operator's fix, not the run's fault: retry later.
-                raise StudioUnavailable(f"token request refused ({response.status_code})")
-            try:
-                body = response.json()
-                token = str(body["access_token"])
-                lifetime = float(body.get("expires_in", 300))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise StudioUnavailable("token response is not understood") from exc
-            self._token = token
-            self._token_expires_at = time.monotonic() + max(0.0, lifetime - TOKEN_EXPIRY_MARGIN_SECONDS)
-            return token
+        return self._outbound.cached_token(self._new_token)
 
-    def _forget_token(self) -> None:
-        with self._lock:
-            self._token = None
+    def _new_token(self) -> tuple[str, float]:
+        response = self._send(
+            "POST",
+            f"{self._config.lms_url}{TOKEN_PATH}",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._config.client_id,
+                "client_secret": self._config.client_secret,
+                "token_type": "jwt",
+            },
+        )
+        if response.status_code != 200:
+            # Wrong credentials are an operator's fix, not the run's fault: retry later.
+            raise StudioUnavailable(f"token request refused ({response.status_code})")
+        try:
+            body = response.json()
+            return str(body["access_token"]), float(body.get("expires_in", 300))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StudioUnavailable("token response is not understood") from exc
 
     def clone_course_run(self, source_run_id: str, destination_run_id: str) -> CloneOutcome:
         """Ask Studio to copy ``source_run_id`` into a new run ``destination_run_id``."""
         payload = {"source_course_id": source_run_id, "destination_course_id": destination_run_id}
-        url = f"{self._config.studio_url}{CLONE_PATH}"
-        response = self._send("POST", url, json=payload, authorize=True)
-        if response.status_code == 401:
-            # The cached token was revoked or expired early: one fresh token, one more try.
-            self._forget_token()
-            response = self._send("POST", url, json=payload, authorize=True)
+        response = self._authorized("POST", f"{self._config.studio_url}{CLONE_PATH}", json=payload)
         if response.is_success:
             return "cloned"
         if _already_exists(response):
             return "already_exists"
         raise StudioRejected(f"Studio answered {response.status_code}: {response.text[:500]}")
-
-    def _authorized(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        response = self._send(method, url, authorize=True, **kwargs)
-        if response.status_code == 401:
-            self._forget_token()
-            response = self._send(method, url, authorize=True, **kwargs)
-        return response
 
     def username_for_email(self, email: str) -> str:
         """The LMS username of the account with ``email`` (the user accounts API)."""
@@ -205,24 +180,16 @@ class OpenEdxClient:
         if not response.is_success:
             raise LmsRejected(f"enrollment API answered {response.status_code}: {response.text[:300]}")
 
-    def _send(self, method: str, url: str, *, authorize: bool = False, **kwargs: Any) -> httpx.Response:
-        last_problem = ""
-        for attempt in range(self._config.attempts):
-            if attempt:
-                delay = self._config.backoff_seconds * 2 ** (attempt - 1)
-                self._sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not security
-            headers = {"Authorization": f"JWT {self.access_token()}"} if authorize else {}
-            try:
-                response = self._http.request(method, url, headers=headers, **kwargs)
-            except httpx.TimeoutException:
-                last_problem = f"timed out after {self._config.timeout_seconds:g} s"
-            except httpx.TransportError as exc:
-                last_problem = f"could not connect ({type(exc).__name__})"
-            else:
-                if response.status_code < 500 and response.status_code != 429:
-                    return response
-                last_problem = f"answered {response.status_code}"
-            logger.warning(
-                "Open edX request failed", extra={"url": url, "attempt": attempt + 1, "problem": last_problem}
+    def _authorized(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._outbound.send_authorized(
+                method, url, lambda: {"Authorization": f"JWT {self.access_token()}"}, **kwargs
             )
-        raise StudioUnavailable(f"{url} {last_problem} ({self._config.attempts} attempts)")
+        except Unreachable as exc:
+            raise StudioUnavailable(str(exc)) from exc
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._outbound.send(method, url, **kwargs)
+        except Unreachable as exc:
+            raise StudioUnavailable(str(exc)) from exc

@@ -109,6 +109,9 @@ class SsoAttachRequest(BaseModel):
     # keycloak_lookup: the organizations are still to be looked up in Keycloak's admin API
     # (``organization_ids`` is empty then).
     reason: Literal["deadline", "error", "default_enrollments", "keycloak_lookup"]
+    # The sign-in's email, kept for the learner before their default enrollments are made (their LMS
+    # sync finds the account by it).
+    email: str | None = None
 
 
 def request_sso_attach(request: SsoAttachRequest) -> None:

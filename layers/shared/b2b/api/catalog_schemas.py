@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from b2b.api.base import Schema, StrictBody
 from b2b.api.schemas import Price, UtcDatetime
@@ -54,6 +54,10 @@ class CourseOut(Schema):
         )
 
 
+class CoursePatch(StrictBody):
+    title: Title
+
+
 class CourseRunCreate(StrictBody):
     run_id: ReadableId
     course_id: ReadableId | None = Field(None, description="defaults to the course the run id names")
@@ -62,6 +66,28 @@ class CourseRunCreate(StrictBody):
     end: UtcDatetime | None = None
     self_paced: bool = False
     live: bool = False
+
+
+class CourseRunPatch(StrictBody):
+    """Fields to change; ``null`` removes start or end. The id, course and run tag stay as registered."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Spring 2027", "end": None}]})
+
+    title: Title | None = None
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+    self_paced: bool | None = None
+    live: bool | None = None
+
+    @field_validator("title", "self_paced", "live")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class CourseRunOut(Schema):
@@ -105,6 +131,21 @@ class ProgramCreate(StrictBody):
     program_id: ReadableId
     title: Title = ""
     course_ids: list[ReadableId] = Field(description="required courses, in order", max_length=99)
+
+
+class ProgramPatch(StrictBody):
+    title: Title | None = None
+    course_ids: list[ReadableId] | None = Field(None, description="required courses, in order", max_length=99)
+
+    @field_validator("title", "course_ids")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class ProgramOut(Schema):

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import PlainSerializer
+from pydantic import Field, PlainSerializer
 
 from b2b.api.base import Schema
 from b2b.domain.code_format import display
@@ -112,12 +112,14 @@ class ProductHealthOut(Schema):
     counted: CodeCountsOut
     actual: CodeCountsOut
     uncounted: int
+    missing: int = Field(description="codes the contract's terms ask for that do not exist yet")
     problems: list[str]
 
 
 class CodeHealthOut(Schema):
     contract_id: int
     healthy: bool
+    missing: int = Field(description="codes still to be made, over all products (0 when reconciled)")
     products: list[ProductHealthOut]
 
     @classmethod
@@ -125,12 +127,14 @@ class CodeHealthOut(Schema):
         return cls(
             contract_id=health.contract_id,
             healthy=health.healthy,
+            missing=sum(p.missing for p in health.products),
             products=[
                 ProductHealthOut(
                     product_id=p.product_id,
                     counted=CodeCountsOut.of(p.counted),
                     actual=CodeCountsOut.of(p.actual),
                     uncounted=p.uncounted,
+                    missing=p.missing,
                     problems=p.problems,
                 )
                 for p in health.products

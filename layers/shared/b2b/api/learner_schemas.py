@@ -17,6 +17,20 @@ ContentKey = Annotated[
 ]
 
 
+# An address with one @, a dot in its domain and no spaces: enough to find an LMS account by it.
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    Field(description="the learner's email, which finds their LMS account", examples=["ada@example.edu"]),
+]
+
+
+class LearnerAttach(StrictBody):
+    """Optional body of attaching a learner by hand."""
+
+    email: Email | None = None
+
+
 class MembershipOut(Schema):
     contract_id: int
     user_id: str

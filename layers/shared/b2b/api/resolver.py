@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -27,6 +28,8 @@ PageLimit = Annotated[int | None, Query(ge=1, le=1000, description="page size")]
 PageCursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
 # Ids are DynamoDB numbers read into JSON: at most 2^53, so every client reads them exactly.
 ContractIdPath = Annotated[int, Path(ge=1, le=2**53)]
+# A readable Open edX id in a path: clients may percent-encode its "+" and ":" (see readable_id).
+ReadableIdPath = Annotated[str, Path(min_length=1, max_length=400)]
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
 
@@ -219,3 +222,8 @@ def prime_handler(handler: Callable[[dict[str, Any], Any], Any], events: list[di
 def _routes(app: APIGatewayHttpResolver) -> list[Any]:
     # The resolver keeps its routes in two lists (no public accessor).
     return list(getattr(app, "_static_routes", [])) + list(getattr(app, "_dynamic_routes", []))
+
+
+def readable_id(path_value: str) -> str:
+    """A readable id taken from a path, with any percent-encoding of its "+" and ":" undone."""
+    return unquote(path_value)

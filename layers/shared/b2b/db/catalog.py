@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from b2b.db import keys
-from b2b.db.errors import translate_errors
+from b2b.db.errors import CONDITION_FAILED, translate_errors
 from b2b.db.models import CourseItem, CourseRunItem, ProgramItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.transactions import Transaction, TransactionCancelled
@@ -139,6 +139,25 @@ def _raise_course_problem(run: CourseRun) -> None:
     )
 
 
+def _check_courses(tx: Transaction, course_ids: list[str]) -> None:
+    for index, course_id in enumerate(course_ids):
+        tx.condition_check(
+            f"course:{index}", CourseItem, keys.course_pk(course_id), keys.COURSE_SK, CourseItem.pk.exists()
+        )
+
+
+def _raise_missing_courses(cancelled: TransactionCancelled, course_ids: list[str]) -> None:
+    missing = [
+        ErrorDetail(f"course_ids.{i}", f"course {c} is not in the catalog")
+        for i, c in enumerate(course_ids)
+        if cancelled.failed(f"course:{i}")
+    ]
+    if missing:
+        raise InvalidInput(
+            "; ".join(f"{d.field}: {d.message}" for d in missing), details=missing, code="course_not_found"
+        ) from cancelled
+
+
 def create_program(program: Program) -> Program:
     """Store a new program whose courses all exist (checked in the same transaction)."""
     tx = Transaction()
@@ -153,28 +172,82 @@ def create_program(program: Program) -> Program:
         created_at=program.created_at,
     )
     tx.put("program", item, ProgramItem.pk.does_not_exist())
-    for index, course_id in enumerate(program.course_ids):
-        tx.condition_check(
-            f"course:{index}", CourseItem, keys.course_pk(course_id), keys.COURSE_SK, CourseItem.pk.exists()
-        )
+    _check_courses(tx, program.course_ids)
     try:
         tx.commit()
     except TransactionCancelled as cancelled:
         if cancelled.failed("program"):
             raise Conflict(f"program {program.id} already exists", code="program_exists") from cancelled
-        missing = [
-            ErrorDetail(f"course_ids.{i}", f"course {c} is not in the catalog")
-            for i, c in enumerate(program.course_ids)
-            if cancelled.failed(f"course:{i}")
-        ]
-        if missing:
-            raise InvalidInput(
-                "; ".join(f"{d.field}: {d.message}" for d in missing),
-                details=missing,
-                code="course_not_found",
-            ) from cancelled
+        _raise_missing_courses(cancelled, program.course_ids)
         raise Conflict("the program could not be registered; retry") from cancelled
     return program
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+def update_course_title(course_id: str, title: str) -> Course:
+    """Retitle a catalog course (one conditional UpdateItem; 404 when it is not in the catalog)."""
+    item = CourseItem(pk=keys.course_pk(course_id), sk=keys.COURSE_SK)
+    with translate_errors():
+        try:
+            item.update(actions=[CourseItem.title.set(title)], condition=CourseItem.pk.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == CONDITION_FAILED:
+                raise NotFound(f"course {course_id} not found", code="course_not_found") from exc
+            raise
+    return to_course(item)
+
+
+_RUN_FIELDS = ("title", "start", "end", "self_paced", "live")
+
+
+def update_run(current: CourseRun, updated: CourseRun) -> CourseRun:
+    """Store the changed descriptive fields of a run, fenced on the run's dates as they were read
+    (the caller judged ``end > start`` on them); 409 when they changed meanwhile or the run is gone."""
+    attributes = {name: getattr(CourseRunItem, name) for name in _RUN_FIELDS}
+    actions: list[Any] = []
+    for name, attribute in attributes.items():
+        value = getattr(updated, name)
+        if value == getattr(current, name):
+            continue
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    if not actions:
+        return current
+    condition = CourseRunItem.pk.exists()
+    for name in ("start", "end"):
+        read = getattr(current, name)
+        attribute = attributes[name]
+        condition &= attribute.does_not_exist() if read is None else attribute == read
+    item = CourseRunItem(pk=keys.run_pk(current.id), sk=keys.RUN_SK)
+    with translate_errors(f"course run {current.id} changed meanwhile; reload and retry"):
+        item.update(actions=actions, condition=condition)
+    return to_run(item)
+
+
+def update_program(current: Program, updated: Program) -> Program:
+    """Store a program's new title or courses; new courses must exist (checked in the same
+    transaction) and the course list must be the one that was read."""
+    tx = Transaction()
+    item = ProgramItem(pk=keys.program_pk(current.id), sk=keys.PROGRAM_SK)
+    tx.update(
+        "program",
+        item,
+        [ProgramItem.title.set(updated.title), ProgramItem.course_ids.set(updated.course_ids)],  # type: ignore[arg-type]
+        ProgramItem.course_ids == current.course_ids,
+    )
+    added = [c for c in updated.course_ids if c not in current.course_ids]
+    _check_courses(tx, added)
+    try:
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("program"):
+            raise Conflict(
+                f"program {current.id} changed meanwhile; reload and retry", code="program_changed"
+            ) from cancelled
+        _raise_missing_courses(cancelled, added)
+        raise Conflict("the program could not be changed; retry") from cancelled
+    return updated
 
 
 def get_course(course_id: str) -> Course:
@@ -193,6 +266,15 @@ def get_run(run_id: str) -> CourseRun:
             return to_run(CourseRunItem.get(keys.run_pk(run_id), keys.RUN_SK))
         except DoesNotExist as exc:
             raise NotFound(f"course run {run_id} not found", code="course_run_not_found") from exc
+
+
+def get_program(program_id: str) -> Program:
+    """One GetItem by id."""
+    with translate_errors():
+        try:
+            return to_program(ProgramItem.get(keys.program_pk(program_id), keys.PROGRAM_SK))
+        except DoesNotExist as exc:
+            raise NotFound(f"program {program_id} not found", code="program_not_found") from exc
 
 
 def list_courses(limit: int, cursor: str | None) -> Page[Course]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from b2b.db import keys
 from b2b.db.counters import next_id
@@ -14,7 +16,7 @@ from b2b.db.models import ContractItem, OrganizationItem, SeatCounterItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.errors import Conflict, NotFound
-from b2b.domain.model import Contract, MembershipType, Page
+from b2b.domain.model import Contract, ContractFilters, MembershipType, Page, utcnow
 
 
 def to_contract(item: ContractItem) -> Contract:
@@ -167,16 +169,47 @@ def update_contract(current: Contract, updated: Contract) -> Contract:
     return new
 
 
-def list_contracts(organization_id: int | None, limit: int, cursor: str | None) -> Page[Contract]:
-    """One Query per page: on gsi1 for one organization's contracts, on gsi2 for all contracts."""
+def _open_condition(now: datetime) -> Condition:
+    """The filter form of :meth:`Contract.is_open`: active, started (or no start), not ended (or no end)."""
+    started = ContractItem.start.does_not_exist() | (ContractItem.start <= now)
+    not_ended = ContractItem.end.does_not_exist() | (ContractItem.end > now)
+    active: Condition = ContractItem.active == True  # noqa: E712 - a DynamoDB condition, not a test
+    condition: Condition = active & started & not_ended
+    return condition
+
+
+def _list_filter(filters: ContractFilters) -> Condition | None:
+    condition: Condition | None = None
+    if filters.membership_type is not None:
+        condition = ContractItem.membership_type == filters.membership_type.value
+    if filters.open is not None:
+        is_open = _open_condition(filters.now or utcnow())
+        wanted = is_open if filters.open else ~is_open
+        condition = wanted if condition is None else condition & wanted
+    return condition
+
+
+def list_contracts(
+    organization_id: int | None, limit: int, cursor: str | None, filters: ContractFilters | None = None
+) -> Page[Contract]:
+    """One Query per page: on gsi1 for one organization's contracts, on gsi2 for all contracts.
+
+    ``filters`` narrow the page on the server (a filter expression): the page still holds up to
+    ``limit`` contracts when enough match, read over as many index pages as that takes.
+    """
+    condition = _list_filter(filters) if filters else None
     with translate_errors():
         if organization_id is None:
             partition = keys.CONTRACTS_GSI2_PK
             start = decode_cursor(cursor, ("gsi2pk", partition))
-            result = ContractItem.gsi2.query(partition, limit=limit, last_evaluated_key=start)
+            result = ContractItem.gsi2.query(
+                partition, filter_condition=condition, limit=limit, last_evaluated_key=start
+            )
         else:
             partition = keys.org_contracts_gsi1_pk(organization_id)
             start = decode_cursor(cursor, ("gsi1pk", partition))
-            result = ContractItem.gsi1.query(partition, limit=limit, last_evaluated_key=start)
+            result = ContractItem.gsi1.query(
+                partition, filter_condition=condition, limit=limit, last_evaluated_key=start
+            )
         items = [to_contract(item) for item in result]  # type: ignore[arg-type]
     return Page(items=items, next_cursor=encode_cursor(result.last_evaluated_key))

@@ -131,6 +131,8 @@ def enrollment_history_sk(run_id: str, enrolled_at: str) -> str:
 
 # The learner's LMS account (username resolved by email), in the learner's partition.
 LMS_ACCOUNT_SK = "LMS_ACCOUNT"
+# The learner's email as a sign-in or an operator last gave it (finds their LMS account).
+LEARNER_EMAIL_SK = "EMAIL"
 
 
 # Code counters: one item per product in the contract's partition, so stats never scan codes.

@@ -9,7 +9,7 @@ from pynamodb.expressions.update import Action
 
 from b2b.db import keys
 from b2b.db.errors import CONDITION_FAILED, translate_errors
-from b2b.db.models import EnrollmentItem, LmsAccountItem, MembershipItem
+from b2b.db.models import EnrollmentItem, LearnerEmailItem, LmsAccountItem, MembershipItem
 from b2b.domain.lms import EnrollmentSync, LmsAccount, LmsState, lms_state_of
 
 
@@ -81,6 +81,27 @@ def save_lms_account(account: LmsAccount, now: datetime) -> None:
             lms_username=account.username,
             resolved_at=now,
         ).save()
+
+
+def save_learner_email(user_id: str, email: str, source: str, now: datetime) -> None:
+    """Keep the learner's email (a plain put: the latest sign-in or operator wins)."""
+    with translate_errors():
+        LearnerEmailItem(
+            pk=keys.user_pk(user_id),
+            sk=keys.LEARNER_EMAIL_SK,
+            user_id=user_id,
+            email=email,
+            source=source,
+            recorded_at=now,
+        ).save()
+
+
+def get_learner_email(user_id: str) -> str | None:
+    with translate_errors():
+        try:
+            return str(LearnerEmailItem.get(keys.user_pk(user_id), keys.LEARNER_EMAIL_SK).email)
+        except DoesNotExist:
+            return None
 
 
 def enrollments_of_learner(user_id: str) -> list[EnrollmentSync]:

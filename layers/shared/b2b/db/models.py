@@ -406,3 +406,13 @@ class LmsAccountItem(TableItem, discriminator="lms_account"):
     email = UnicodeAttribute()
     lms_username = UnicodeAttribute()
     resolved_at = UTCDateTimeAttribute()
+
+
+class LearnerEmailItem(TableItem, discriminator="learner_email"):
+    """A learner's email as an SSO sign-in or an operator gave it, in the learner's partition: enrollments
+    made without a checkout (SSO, admin) find the learner's LMS account by it."""
+
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    source = UnicodeAttribute()  # sso | admin
+    recorded_at = UTCDateTimeAttribute()

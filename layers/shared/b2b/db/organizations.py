@@ -15,7 +15,7 @@ from b2b.db.models import OrganizationItem
 from b2b.db.paging import decode_cursor, encode_cursor
 from b2b.db.transactions import Transaction, TransactionCancelled
 from b2b.domain.errors import Conflict, ErrorDetail, NotFound
-from b2b.domain.model import Organization, Page
+from b2b.domain.model import Organization, OrganizationSearch, Page
 
 _UNIQUE_FIELDS = frozenset({"name", "org_key", "sso_organization_id", "sso_aliases"})
 
@@ -164,11 +164,22 @@ def get_organization_by_sso_id(sso_organization_id: str) -> Organization:
     return _get(keys.org_sso_pk(sso_organization_id), f"with SSO id {sso_organization_id!r}")
 
 
-def list_organizations(limit: int, cursor: str | None) -> Page[Organization]:
-    """One Query on gsi1 per page, in id order."""
+def list_organizations(
+    limit: int, cursor: str | None, search: OrganizationSearch | None = None
+) -> Page[Organization]:
+    """One Query on gsi1 per page, in id order; ``search`` keeps the organizations whose name
+    contains its text (case-insensitively, through the slug) or whose org key contains it."""
+    condition: Condition | None = None
+    if search is not None:
+        condition = OrganizationItem.name.contains(search.text)
+        if search.slug:
+            condition |= OrganizationItem.slug.contains(search.slug)
+        if search.key:
+            condition |= OrganizationItem.org_key.contains(search.key)
     with translate_errors():
         result = OrganizationItem.gsi1.query(
             keys.ORGS_GSI1_PK,
+            filter_condition=condition,
             limit=limit,
             last_evaluated_key=decode_cursor(cursor, ("gsi1pk", keys.ORGS_GSI1_PK)),
         )

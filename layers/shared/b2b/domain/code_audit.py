@@ -34,6 +34,21 @@ def audit_product(target: ProductTarget, codes: Sequence[EnrollmentCode]) -> lis
     return problems
 
 
+def missing_codes(target: ProductTarget, codes: Sequence[EnrollmentCode]) -> int:
+    """How many codes the terms ask for that do not exist yet (what a reconcile still has to make)."""
+    live = [c for c in codes if c.status is CodeStatus.AVAILABLE]
+    if target.policy is CodePolicy.UNLIMITED:
+        return 0 if any(c.kind is CodeKind.UNLIMITED for c in live) else 1
+    if target.policy is CodePolicy.CAPPED:
+        one_time = sum(
+            1
+            for c in codes
+            if c.kind is CodeKind.ONE_TIME and c.status in {CodeStatus.AVAILABLE, CodeStatus.REDEEMED}
+        )
+        return max(0, target.seats - one_time)
+    return 0
+
+
 def _history_problems(codes: Sequence[EnrollmentCode]) -> list[str]:
     """Codes that cannot have come about by the written transitions."""
     problems = [

@@ -111,6 +111,26 @@ class Page[T]:
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class ContractFilters:
+    """What a contract list keeps: one membership type, and open (True) or closed (False) contracts
+    as :meth:`Contract.is_open` judges them at ``now`` (None: the time of the query)."""
+
+    membership_type: MembershipType | None = None
+    open: bool | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrganizationSearch:
+    """An organization search: ``text`` as typed, its ``slug`` form (matches names whatever their
+    case or punctuation) and its ``key`` form (matches org keys)."""
+
+    text: str
+    slug: str
+    key: str
+
+
 MembershipSource = Literal["code", "sso", "admin"]
 
 

@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from b2b.db import catalog as repo
 from b2b.domain.errors import InvalidInput
@@ -115,6 +116,12 @@ def register_run(
 def register_program(program_id: str, course_ids: list[str], title: str = "") -> Program:
     """Add a program: its required courses, in order; each must be in the catalog, once."""
     parse_id_of(program_id, CoursewareKind.PROGRAM, "program_id")
+    return repo.create_program(
+        Program(id=program_id, title=title, course_ids=_program_courses(course_ids), created_at=utcnow())
+    )
+
+
+def _program_courses(course_ids: list[str]) -> list[str]:
     if not course_ids:
         raise InvalidInput.for_field("course_ids", "must name at least one course")
     if len(course_ids) > repo.MAX_PROGRAM_COURSES:
@@ -123,9 +130,40 @@ def register_program(program_id: str, course_ids: list[str], title: str = "") ->
         parse_id_of(course_id, CoursewareKind.COURSE, f"course_ids.{index}")
     if len(set(course_ids)) != len(course_ids):
         raise InvalidInput.for_field("course_ids", "lists a course more than once")
-    return repo.create_program(
-        Program(id=program_id, title=title, course_ids=list(course_ids), created_at=utcnow())
-    )
+    return list(course_ids)
+
+
+# --- changes ----------------------------------------------------------------------------------
+# Ids, and a run's course and tag, stay as registered: contract runs and codes already name them.
+
+
+def change_course(course_id: str, title: str) -> Course:
+    """Retitle a catalog course."""
+    parse_id_of(course_id, CoursewareKind.COURSE, "course_id")
+    return repo.update_course_title(course_id, title)
+
+
+def change_run(run_id: str, changes: dict[str, Any]) -> CourseRun:
+    """Change a run's title, dates or pacing; the dates must still end after they start."""
+    parse_id_of(run_id, CoursewareKind.COURSE_RUN, "run_id")
+    current = repo.get_run(run_id)
+    updated = replace(current, **changes)
+    if updated.start is not None and updated.end is not None and updated.end <= updated.start:
+        raise InvalidInput.for_field("end", "must be after start")
+    return repo.update_run(current, updated)
+
+
+def change_program(program_id: str, changes: dict[str, Any]) -> Program:
+    """Change a program's title or its required courses. Contracts that already have the program
+    keep the runs they were given; attaching it again adds runs of courses it gained."""
+    parse_id_of(program_id, CoursewareKind.PROGRAM, "program_id")
+    if "course_ids" in changes:
+        changes = changes | {"course_ids": _program_courses(changes["course_ids"])}
+    current = repo.get_program(program_id)
+    updated = replace(current, **changes)
+    if updated == current:
+        return current
+    return repo.update_program(current, updated)
 
 
 def list_courses(limit: int, cursor: str | None) -> Page[Course]:

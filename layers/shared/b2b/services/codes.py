@@ -18,7 +18,7 @@ from b2b import queues
 from b2b.db import codes as repo
 from b2b.db import contracts as contracts_repo
 from b2b.db.products import list_products
-from b2b.domain.code_audit import audit_product
+from b2b.domain.code_audit import audit_product, missing_codes
 from b2b.domain.code_format import display, generate_code
 from b2b.domain.errors import InvalidInput, NotFound, Unavailable
 from b2b.domain.model import Contract, Page, Product, utcnow
@@ -345,6 +345,7 @@ class ProductHealth:
     counted: CodeCounts
     actual: CodeCounts
     uncounted: int
+    missing: int
     problems: list[str]
 
 
@@ -384,6 +385,7 @@ def code_health(contract_id: int) -> CodeHealth:
         actual = count_codes(codes)
         target = target_for(contract, product_id, attached=attached.get(product_id, False))
         problems = audit_product(target, codes) if contract.active else []
+        missing = missing_codes(target, codes) if contract.active else 0
         expected = CodeCounts(
             actual.available - uncounted, actual.redeemed, actual.deactivated, actual.retired
         )
@@ -391,5 +393,5 @@ def code_health(contract_id: int) -> CodeHealth:
             problems.append(f"{uncounted} codes written but not yet counted (a reconcile is pending)")
         if counted != expected and not uncounted:
             problems.append(f"counter says {counted}, code items say {actual}")
-        report.append(ProductHealth(product_id, counted, actual, uncounted, problems))
+        report.append(ProductHealth(product_id, counted, actual, uncounted, missing, problems))
     return CodeHealth(contract_id, report)

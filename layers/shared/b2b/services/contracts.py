@@ -14,7 +14,7 @@ from b2b import queues
 from b2b.db import contracts as repo
 from b2b.db import retry
 from b2b.domain.errors import Conflict, InvalidInput, NotFound
-from b2b.domain.model import Contract, MembershipType, Page, utcnow
+from b2b.domain.model import Contract, ContractFilters, MembershipType, Page, utcnow
 from b2b.observability import logger
 from b2b.services import organizations
 
@@ -97,8 +97,11 @@ def get_contract(contract_id: int) -> Contract:
     return repo.get_contract(contract_id)
 
 
-def list_contracts(organization_id: int | None, limit: int, cursor: str | None) -> Page[Contract]:
-    return repo.list_contracts(organization_id, limit, cursor)
+def list_contracts(
+    organization_id: int | None, limit: int, cursor: str | None, filters: ContractFilters | None = None
+) -> Page[Contract]:
+    """A page of contracts: all, or one organization's; ``filters`` narrow it on the server."""
+    return repo.list_contracts(organization_id, limit, cursor, filters)
 
 
 def change_contract(

@@ -1,9 +1,18 @@
-"""A signed-in learner's own view: the contracts they belong to, their enrollments, unenrolling."""
+"""A signed-in learner's own view (the contracts they belong to, their enrollments, unenrolling),
+and the email that finds their LMS account."""
 
 from __future__ import annotations
 
-from b2b.db import enrollments, memberships
-from b2b.domain.model import Enrollment, Membership, Page
+from typing import Literal
+
+from b2b.db import enrollments, lms_sync, memberships
+from b2b.domain.model import Enrollment, Membership, Page, utcnow
+
+
+def remember_email(user_id: str, email: str, source: Literal["sso", "admin"]) -> None:
+    """Keep the email a sign-in or an operator gave for the learner: their enrollments made without a
+    checkout (SSO, admin, default enrollments) find the LMS account by it."""
+    lms_sync.save_learner_email(user_id, email.strip(), source, utcnow())
 
 
 def contracts_of(user_id: str, limit: int, cursor: str | None) -> Page[Membership]:

@@ -69,13 +69,17 @@ def sync_enrollment(request: queues.LmsSyncRequest, lms: OpenEdxClient | None, m
 
 
 def _username(enrollment: EnrollmentSync, lms: OpenEdxClient) -> str:
-    """The learner's LMS username: cached, else looked up by email and cached."""
+    """The learner's LMS username: cached, else looked up by email (the enrollment's, else the one a
+    sign-in or an operator gave) and cached."""
     account = repo.get_lms_account(enrollment.user_id)
     if account is not None and enrollment.email in (None, account.email):
         return account.username
-    email = enrollment.email
+    email = enrollment.email or repo.get_learner_email(enrollment.user_id)
     if email is None:
-        raise LmsRejected("the learner's email is unknown, so is their LMS account")
+        raise LmsRejected(
+            "the learner's email is unknown, so is their LMS account (it is learned at checkout or "
+            "SSO sign-in, or given when an operator adds the learner)"
+        )
     username = lms.username_for_email(email)
     repo.save_lms_account(LmsAccount(user_id=enrollment.user_id, email=email, username=username), utcnow())
     return username

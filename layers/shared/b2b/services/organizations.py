@@ -8,7 +8,7 @@ from typing import Any
 
 from b2b.db import organizations as repo
 from b2b.domain.errors import InvalidInput
-from b2b.domain.model import Organization, Page, utcnow
+from b2b.domain.model import Organization, OrganizationSearch, Page, utcnow
 
 ORG_KEY_MAX_LENGTH = 30
 DEFAULT_ORG_KEY_PREFIX = "UAI_"
@@ -74,8 +74,17 @@ def get_organization(org_id: int) -> Organization:
     return repo.get_organization(org_id)
 
 
-def list_organizations(limit: int, cursor: str | None) -> Page[Organization]:
-    return repo.list_organizations(limit, cursor)
+def list_organizations(limit: int, cursor: str | None, query: str | None = None) -> Page[Organization]:
+    """A page of organizations; with ``query``, those whose name or org key contains it."""
+    text = (query or "").strip()
+    if not text:
+        return repo.list_organizations(limit, cursor)
+    search = OrganizationSearch(
+        text=text,
+        slug=_slugify(text, max_length=100),
+        key=re.sub(r"_+", "_", _slugify(text, separator="_").upper()).strip("_"),
+    )
+    return repo.list_organizations(limit, cursor, search)
 
 
 def change_organization(org_id: int, changes: dict[str, Any]) -> Organization:

@@ -38,7 +38,7 @@ from b2b.domain.model import (
     utcnow,
 )
 from b2b.observability import logger, metrics
-from b2b.services import default_enrollments
+from b2b.services import default_enrollments, learners
 from b2b.settings import get_settings
 
 Ineligibility = Literal["not_auto", "priced", "not_open"]
@@ -337,12 +337,14 @@ def login(
     return outcome
 
 
-def login_within_budget(user_id: str, organization_ids: Iterable[str], budget_seconds: float) -> LoginOutcome:
+def login_within_budget(
+    user_id: str, organization_ids: Iterable[str], budget_seconds: float, email: str | None = None
+) -> LoginOutcome:
     """The Cognito trigger's login: never raises, returns within ``budget_seconds``.
 
     Whatever did not finish (out of time, DynamoDB failing) goes to the SSO attach queue, and so do
     the default enrollments of contracts the learner just joined (they can take longer than a
-    sign-in may wait).
+    sign-in may wait), with the sign-in's ``email``: the worker keeps it for the learner first.
     """
     named = sorted(set(organization_ids))
     deadline = time.monotonic() + budget_seconds
@@ -351,15 +353,15 @@ def login_within_budget(user_id: str, organization_ids: Iterable[str], budget_se
         sync_memberships(user_id, named, deadline=deadline, outcome=outcome)
     except _OutOfTime:
         outcome.complete = False
-        _hand_off(user_id, named, outcome, "deadline")
+        _hand_off(user_id, named, outcome, "deadline", email)
         return outcome
     except Exception:
         logger.exception("SSO login failed; handing it to the queue", extra={"user_id": user_id})
         outcome.complete = False
-        _hand_off(user_id, named, outcome, "error")
+        _hand_off(user_id, named, outcome, "error", email)
         return outcome
     if outcome.attached:
-        _hand_off(user_id, named, outcome, "default_enrollments")
+        _hand_off(user_id, named, outcome, "default_enrollments", email)
     return outcome
 
 
@@ -368,6 +370,7 @@ def _hand_off(
     organization_ids: Iterable[str],
     outcome: LoginOutcome,
     reason: Literal["deadline", "error", "default_enrollments"],
+    email: str | None = None,
 ) -> None:
     request = queues.SsoAttachRequest(
         user_id=user_id,
@@ -375,6 +378,7 @@ def _hand_off(
         previously_seen=sorted(outcome.previously_seen) if outcome.previously_seen is not None else None,
         realize_contract_ids=sorted(outcome.attached),
         reason=reason,
+        email=email,
     )
     try:
         store.hand_off(request)
@@ -390,6 +394,8 @@ def _hand_off(
 
 def complete_request(request: queues.SsoAttachRequest) -> LoginOutcome:
     """The SSO attach queue's consumer: finish a login (or only its default enrollments)."""
+    if request.email:
+        learners.remember_email(request.user_id, request.email, "sso")
     if request.reason == "default_enrollments":
         default_enrollments.realize_for_contracts(request.user_id, request.realize_contract_ids)
         return LoginOutcome(attached=list(request.realize_contract_ids))

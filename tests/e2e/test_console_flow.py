@@ -43,6 +43,23 @@ def all_codes(admin_http: Any, contract_id: int) -> set[str]:
             return codes
 
 
+def record_progress(page: Any) -> None:
+    """Record every state of every progress bar the page shows from now on (a long action's bar may
+    come and go between two looks)."""
+    page.evaluate(
+        """() => {
+            window.progressSeen = [];
+            const look = () => document.querySelectorAll('[role=progressbar]').forEach((bar) =>
+                window.progressSeen.push({
+                    label: bar.getAttribute('aria-label'),
+                    now: Number(bar.getAttribute('aria-valuenow')),
+                    max: Number(bar.getAttribute('aria-valuemax')),
+                }));
+            new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true});
+        }"""
+    )
+
+
 def create_contract(admin_http: Any, name: str, organization_name: str, **fields: Any) -> dict[str, Any]:
     created = admin_http.post(
         "/v1/contracts",
@@ -147,14 +164,24 @@ def test_an_operator_sets_up_a_contract_and_exports_its_codes(console_page, admi
         assert shot.stat().st_size > 10_000
 
     # When they export the codes to CSV
+    record_progress(page)
     with page.expect_download(timeout=CODES_WAIT_MS) as download:
         section(page, "Codes").get_by_role("button", name="Export CSV").click()
     saved = Path(download.value.path())
 
+    # Then the export showed its progress out of the three codes, and says what it saved
+    seen = page.evaluate("() => window.progressSeen")
+    assert {bar["label"] for bar in seen} >= {"Waiting for codes", "Exporting codes"}, seen
+    assert {bar["max"] for bar in seen if bar["label"] == "Exporting codes"} == {3}, seen
+    assert all(0 <= bar["now"] <= bar["max"] for bar in seen), seen
+    expect(page.get_by_role("status").filter(has_text="Exported")).to_have_text(
+        f"Exported 3 codes to codes-{contract_id}.csv."
+    )
+
     # Then the file holds one row per code the API lists, each code once
     with saved.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert download.value.suggested_filename.endswith(".csv")
+    assert download.value.suggested_filename == f"codes-{contract_id}.csv"
     assert len(rows) == len(api_codes) == 3
     assert {row["Code"] for row in rows} == api_codes
     # And the page loaded nothing from outside the local stack, and raised no uncaught error

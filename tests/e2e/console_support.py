@@ -82,8 +82,8 @@ def new_page(browser: Any, base_url: str, **options: Any) -> Any:
     context = browser.new_context(base_url=base_url, viewport=VIEWPORT, accept_downloads=True, **options)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
-    page.uncaught_errors = []  # type: ignore[attr-defined]
-    page.requests = []  # type: ignore[attr-defined]
+    page.uncaught_errors = []
+    page.requests = []
     page.on("pageerror", lambda error: page.uncaught_errors.append(str(error)))
     page.on("request", lambda request: page.requests.append(request.url))
     return page

@@ -162,7 +162,9 @@ def bundle_sizes() -> dict[str, tuple[int, int]]:
 def console_browser() -> Iterator[Any]:
     """One Chromium for the test worker, started by the first console test that needs it."""
     require_browser()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)  # assertions wait as long as actions do
 
     with sync_playwright() as playwright:
         browser = launch(playwright)

@@ -42,7 +42,8 @@ def contract(admin_http: Any, stack: Any) -> dict[str, Any]:
     return body
 
 
-PAGES = ["sign-in", "organizations", "contracts", "contract", "catalog"]
+# The five main pages, and two forms (where labels and errors live).
+PAGES = ["sign-in", "organizations", "contracts", "contract", "catalog", "organization", "new-contract"]
 
 
 def open_page(page: Any, name: str, contract: dict[str, Any]) -> None:
@@ -54,6 +55,13 @@ def open_page(page: Any, name: str, contract: dict[str, Any]) -> None:
         sign_in(page, f"/console/contracts/{contract['id']}")
         wait_for_ready_mark(page)
         expect(page.get_by_role("heading", level=1)).to_have_text(contract["name"])
+    elif name == "organization":
+        sign_in(page, f"/console/organizations/{contract['organization_id']}")
+        expect(page.get_by_role("button", name="Save")).to_be_visible()
+        expect(page.get_by_role("table").first).to_be_visible()
+    elif name == "new-contract":
+        sign_in(page, "/console/contracts/new")
+        expect(page.get_by_role("button", name="Create contract")).to_be_visible()
     else:
         sign_in(page, f"/console/{name}")
         expect(page.locator("table").first).to_be_visible()

@@ -60,6 +60,13 @@ def record_progress(page: Any) -> None:
     )
 
 
+def named(admin_http: Any, name: str) -> list[int]:
+    """Ids of the organizations called ``name`` (the API's search, then an exact match)."""
+    found = admin_http.get("/v1/organizations", params={"q": name, "limit": 100})
+    assert found.status_code == 200, found.text
+    return [item["id"] for item in found.json()["items"] if item["name"] == name]
+
+
 def create_contract(admin_http: Any, name: str, organization_name: str, **fields: Any) -> dict[str, Any]:
     created = admin_http.post(
         "/v1/contracts",
@@ -120,6 +127,7 @@ def test_an_operator_sets_up_a_contract_and_exports_its_codes(console_page, admi
     described = [page.locator(f"[id='{ref}']").inner_text() for ref in described_by.split()]
     assert any("should match pattern" in text for text in described), described
     expect(page).to_have_url(re.compile(r"/console/organizations/new$"))
+    assert named(admin_http, org_name) == [], "a refused organization was written"
 
     # When they correct it and create the organization, then a contract for it
     org_key.fill(f"WEB{unique}")
@@ -128,6 +136,7 @@ def test_an_operator_sets_up_a_contract_and_exports_its_codes(console_page, admi
     org_id = int(re.search(r"/console/organizations/(\d+)$", page.url).group(1))  # type: ignore[union-attr]
     stored_org = admin_http.get(f"/v1/organizations/{org_id}").json()
     assert (stored_org["name"], stored_org["org_key"]) == (org_name, f"WEB{unique}")
+    assert named(admin_http, org_name) == [org_id]
     main.get_by_role("link", name="Contracts").click()
     page.get_by_role("link", name="New contract").click()
     page.get_by_label("Organization", exact=True).select_option(label=org_name)
@@ -238,6 +247,10 @@ def test_a_list_pages_with_load_more(console_page, admin_http, unique):
         names.add(created.json()["name"])
     page = console_page
     sign_in(page, f"/console/contracts?organization_id={org_id}&status=all")
+
+    # Then the filters show what the link asked for
+    expect(page.get_by_label("Organization", exact=True)).to_have_value(str(org_id))
+    expect(page.get_by_label("Status", exact=True)).to_have_value("all")
 
     # When the operator pages through the list with "Load more" until it is gone
     rows = page.locator("table tbody tr")

@@ -5,11 +5,13 @@ runs a scheduled function on the running stack."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from b2b_local.tokens import mint_client_token, mint_token
@@ -41,10 +43,12 @@ def _banner(stack: LocalStack, args: argparse.Namespace, lms_url: str | None) ->
     keycloak = (
         f"{stack.keycloak.url} (fake: realm {stack.keycloak.realm})" if stack.keycloak else "as configured"
     )
+    console = "" if (stack.console_dist / "index.html").is_file() else "  (not built: make console)"
     return f"""
 B2B local stack is up.
   API        {stack.api_url}        (routes from template.yaml)
   Docs       {stack.api_url}/v1/docs
+  Console    {stack.api_url}/console/{console}
   moto       {stack.moto_url}  (DynamoDB + stream, SQS, EventBridge)
   Keycloak   {keycloak}
   Fake LMS   {lms_url or "off (enrollments stay not_configured)"}
@@ -86,6 +90,9 @@ def _run(args: argparse.Namespace) -> int:
         data_dir=data_directory(args.data) if args.data else None,
         extra_environment=lms.environment() if lms else {},
     )
+    if args.console_config:
+        # What /console/config.json answers instead of local sign-in (e.g. OIDC against a Keycloak).
+        stack.console.config = json.loads(Path(args.console_config).read_text(encoding="utf-8"))
     try:
         stack.start()
     except OSError as exc:
@@ -151,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         "--data",
         metavar="DIR",
         help="keep tables and queued messages in DIR between runs (default: in memory only)",
+    )
+    run.add_argument(
+        "--console-config",
+        metavar="FILE",
+        help="a JSON file for /console/config.json (default: this origin's API, local sign-in)",
     )
     run.add_argument(
         "--verbose",

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import jwt
 from werkzeug.wrappers import Request, Response
 
+from b2b_local.console import DEV_TOKEN_PATH, ConsoleFiles, dev_token_response, is_console_path
 from b2b_local.invoker import Invoker
 from b2b_local.template import FunctionSpec, HttpRoute
 from b2b_local.tokens import authorizer_claims, verify_token
@@ -25,6 +26,7 @@ LOCAL_PUBLIC_PATHS = frozenset({"/v1/docs", "/v1/openapi.json"})
 # Local only: `POST /_local/schedules/<name>` (admin token) runs a template schedule's function now,
 # with the event EventBridge Scheduler sends; `python -m b2b_local schedule NAME` calls it.
 SCHEDULES_PATH = "/_local/schedules/"
+# Local only: the operators' console under /console/ and `POST /_local/dev-token` (see b2b_local.console).
 
 
 def _json_response(status: int, body: dict[str, Any]) -> Response:
@@ -40,11 +42,13 @@ class HttpApiGateway:
         functions: dict[str, FunctionSpec],
         invoker: Invoker,
         schedules: dict[str, str] | None = None,
+        console: ConsoleFiles | None = None,
     ) -> None:
         self._routes = [(route, route.pattern()) for route in routes]
         self._functions = functions
         self._invoker = invoker
         self._schedules = schedules or {}
+        self._console = console or ConsoleFiles()
 
     def _match(self, method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
         for route, pattern in self._routes:
@@ -63,8 +67,9 @@ class HttpApiGateway:
     def handle(self, request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(status=204, headers={"Access-Control-Allow-Origin": "*"})
-        if request.method == "POST" and request.path.startswith(SCHEDULES_PATH):
-            return self._run_schedule(request, request.path.removeprefix(SCHEDULES_PATH))
+        local = self._local_route(request)
+        if local is not None:
+            return local
         matched = self._match(request.method, request.path)
         if matched is None:
             return _json_response(404, {"message": "Not Found"})
@@ -90,6 +95,16 @@ class HttpApiGateway:
             logging.getLogger("b2b_local").exception("%s failed", spec.name)
             return _json_response(500, {"message": "Internal Server Error"})
         return self._response(result)
+
+    def _local_route(self, request: Request) -> Response | None:
+        """What only the local stack answers: schedules run now, the console and its dev token."""
+        if request.method == "POST" and request.path.startswith(SCHEDULES_PATH):
+            return self._run_schedule(request, request.path.removeprefix(SCHEDULES_PATH))
+        if request.method == "POST" and request.path == DEV_TOKEN_PATH:
+            return dev_token_response()
+        if is_console_path(request.path):
+            return self._console.handle(request)
+        return None
 
     @staticmethod
     def _event(

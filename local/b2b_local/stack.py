@@ -14,6 +14,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from b2b_local import moto_isolation
+from b2b_local.console import CONSOLE_DIST, ConsoleFiles
 from b2b_local.fake_keycloak import FakeKeycloak, start_fake_keycloak
 from b2b_local.invoker import FunctionRuntime, Invoker
 from b2b_local.persistence import LocalData, Restored
@@ -73,6 +74,8 @@ class LocalStack:
     template: TemplateModel = field(default_factory=read_template)
     # Variables set on every function over the template's (e.g. a short ORDER_HOLD_SECONDS in tests).
     environment_overrides: dict[str, str] = field(default_factory=dict)
+    # The built console served under /console/ (`make console` writes console/dist).
+    console_dist: Path = CONSOLE_DIST
 
     def __post_init__(self) -> None:
         self.moto_port = self.moto_port or free_port()
@@ -88,6 +91,8 @@ class LocalStack:
         self.keycloak: FakeKeycloak | None = None
         self._keycloak_server: ThreadingHTTPServer | None = None
         self.data: LocalData | None = None
+        # What /console/ serves; tests may point its ``dist`` at a build of their own.
+        self.console = ConsoleFiles(self.console_dist)
         self.restored = Restored(items=0, messages=0)
 
     @property
@@ -131,7 +136,11 @@ class LocalStack:
             self.log_file,
         )
         gateway = HttpApiGateway(
-            self.template.routes, self.template.functions, self._invoker, self.template.schedules
+            self.template.routes,
+            self.template.functions,
+            self._invoker,
+            self.template.schedules,
+            self.console,
         )
         self._http = make_server(
             HOST, self.api_port, gateway, threaded=True, request_handler=_ApiRequestHandler

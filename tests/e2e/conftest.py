@@ -16,6 +16,7 @@ from b2b_local.fake_lms import FakeLms, fake_lms
 from b2b_local.stack import LocalStack
 from b2b_local.tokens import mint_token
 
+from tests.e2e.console_support import console_browser, console_page  # noqa: F401 - the console tests' fixtures
 from tests.log_hygiene import codes_in_table, find_leaks
 
 

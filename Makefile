@@ -29,7 +29,7 @@ ARGS ?=
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help setup console run token test lint format types pytest unit integration e2e template security bench clean openapi openapi-lint chromium browser-tools
+.PHONY: help setup console deploy-console run token test lint format types pytest unit integration e2e template security bench clean openapi openapi-lint chromium browser-tools
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,10 @@ $(CONSOLE)/dist/index.html: $(CONSOLE)/node_modules/.installed $(CONSOLE_SOURCES
 	@touch $@
 
 console: $(CONSOLE)/dist/index.html  ## build the operators' console into console/dist (served at /console/)
+
+# After `sam deploy`: the built console and its stage config into the stack's console bucket.
+deploy-console: $(VENV)/.installed console  ## upload console/dist to a deployed stack (ARGS="--stack-name NAME")
+	$(PY) scripts/deploy_console.py $(ARGS)
 
 run: $(VENV)/.installed console  ## local stack on 127.0.0.1:3000 (ARGS: --data DIR keeps data, --verbose, --port)
 	@$(PY) -m b2b_local run $(ARGS)

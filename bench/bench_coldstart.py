@@ -295,7 +295,7 @@ def _baseline_row(samples: Samples, function: Function) -> Row:
         f"{before / samples.cpu(stack):.2f}× → {after / samples.cpu(stack):.2f}× the stack (CPU; "
         f"{_ms(before)} → {_ms(after)}); wall {wall_before / samples.wall(stack):.2f}× → "
         f"{wall_after / samples.wall(stack):.2f}×",
-        note=f"before: the code of {Path(BASELINE).name}, measured in the same rounds",
+        note=f"before: the code of {Path(BASELINE).name} (BENCH_COLDSTART_BASELINE), measured in the same rounds",
     )
 
 

@@ -181,6 +181,17 @@ def test_tracing_is_a_stage_parameter_through_the_opentelemetry_layer():
     assert "AWSOpenTelemetryDistroPython" in TEMPLATE.raw["Parameters"]["OpenTelemetryLayerArn"]["Default"]
 
 
+def test_no_function_overrides_the_layers_list_of_instrumentations():
+    # A list of our own would replace the layer's default (botocore only), and every instrumentation
+    # it forgets would load in every function; HTTP clients instrument themselves (b2b.observability).
+    environments = [TEMPLATE.raw["Globals"]["Function"]["Environment"]["Variables"]] + [
+        RESOURCES[name]["Properties"].get("Environment", {}).get("Variables", {})
+        for name in TEMPLATE.functions
+    ]
+    for variables in environments:
+        assert "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" not in variables
+
+
 def _requirements(text: str) -> list[str]:
     return [line.split("#")[0].strip().lower() for line in text.splitlines() if line.split("#")[0].strip()]
 

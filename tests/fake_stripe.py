@@ -16,9 +16,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from b2b_local.fake_http import JsonHandler, serving
 
 API_KEY = "sk_test_fake"
 WEBHOOK_SECRET = "whsec_test_secret"
@@ -31,24 +32,20 @@ class FakeStripe:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _handler(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
-
+def _handler(fake: FakeStripe) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            form = dict(parse_qsl(self.rfile.read(length).decode()))
+            form = dict(parse_qsl(self.read_body()))
             if (
                 self.path != "/v1/checkout/sessions"
                 or self.headers.get("Authorization") != f"Bearer {API_KEY}"
             ):
-                self._send(404 if self.path != "/v1/checkout/sessions" else 401, {"error": {"message": "no"}})
+                self.reply(404 if self.path != "/v1/checkout/sessions" else 401, {"error": {"message": "no"}})
                 return
             session_id = f"cs_test_{uuid.uuid4().hex[:16]}"
             with fake.lock:
                 fake.sessions.append(form)
-            self._send(
+            self.reply(
                 200,
                 {
                     "id": session_id,
@@ -62,33 +59,15 @@ def _handler(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
                 },
             )
 
-        def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
     return Handler
 
 
 @contextmanager
 def fake_stripe(lifetime: float = 600) -> Iterator[FakeStripe]:
     fake = FakeStripe()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="fake-stripe")
-    thread.start()
-    stopper = threading.Timer(lifetime, server.shutdown)
-    stopper.daemon = True
-    stopper.start()
-    try:
+    with serving(_handler(fake), "fake-stripe", lifetime) as url:
+        fake.url = url
         yield fake
-    finally:
-        stopper.cancel()
-        server.shutdown()
-        server.server_close()
 
 
 def signature_header(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:

@@ -23,7 +23,10 @@ export function onAuthChange(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
+let renewal: ReturnType<typeof setTimeout> | undefined;
+
 export function signOut(): void {
+  clearTimeout(renewal);
   setToken(null);
 }
 
@@ -122,5 +125,36 @@ export async function completeOidc(auth: OidcAuth, here: URL): Promise<string> {
   );
   const result = await oauth.processAuthorizationCodeResponse(server, client, response);
   setToken(result.access_token);
+  keepFresh(auth, server, client, result);
   return pending.next.startsWith(`${BASE}/`) ? pending.next : `${BASE}/contracts`;
+}
+
+/**
+ * Renew the access token a minute before it expires with the refresh token, which is kept in this
+ * closure only (never stored). Without one, or when renewal fails, the operator signs in again.
+ */
+function keepFresh(
+  auth: OidcAuth,
+  server: oauth.AuthorizationServer,
+  client: oauth.Client,
+  tokens: oauth.TokenEndpointResponse,
+): void {
+  clearTimeout(renewal);
+  const refreshToken = tokens.refresh_token;
+  if (!refreshToken || !tokens.expires_in) return;
+  const delay = Math.max(tokens.expires_in - 60, 5) * 1000;
+  renewal = setTimeout(() => {
+    if (token !== tokens.access_token) return; // signed out, or signed in again meanwhile
+    oauth
+      .refreshTokenGrantRequest(server, client, oauth.None(), refreshToken, httpOptions(auth))
+      .then((response) => oauth.processRefreshTokenResponse(server, client, response))
+      .then((renewed) => {
+        if (token !== tokens.access_token) return;
+        setToken(renewed.access_token);
+        keepFresh(auth, server, client, { ...renewed, refresh_token: renewed.refresh_token ?? refreshToken });
+      })
+      .catch(() => {
+        // The next API call answers 401 and the console asks to sign in again.
+      });
+  }, delay);
 }

@@ -30,9 +30,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from b2b_local.fake_http import JsonHandler, start_server
 
 REALM = "learners"
 CLIENT_ID = "b2b-memberships"
@@ -98,28 +100,8 @@ class FakeKeycloak:
             ]
 
 
-def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: object) -> None:
-            pass
-
-        def _reply(self, status: int, body: object | None = None, location: str | None = None) -> None:
-            data = b"" if body is None else json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                if location:
-                    self.send_header("Location", location)
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting
-
-        def _body(self) -> str:
-            return self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
-
+def _handler(fake: FakeKeycloak) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def _authorized(self) -> bool:
             header = self.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ").strip()
@@ -132,15 +114,15 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
             if fake.delay_seconds:
                 time.sleep(fake.delay_seconds)
             if fake.down:
-                self._reply(503, {"error": "unavailable"})
+                self.reply(503, {"error": "unavailable"})
                 return False
             if not self._authorized():
-                self._reply(401, {"error": "HTTP 401 Unauthorized"})
+                self.reply(401, {"error": "HTTP 401 Unauthorized"})
                 return False
             return True
 
         def _token(self, realm: str) -> None:
-            form = {k: v[0] for k, v in parse_qs(self._body()).items()}
+            form = {k: v[0] for k, v in parse_qs(self.read_body()).items()}
             client_id, client_secret = form.get("client_id"), form.get("client_secret")
             basic = self.headers.get("Authorization", "")
             if basic.startswith("Basic "):
@@ -148,20 +130,20 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
             with fake.lock:
                 fake.token_calls += 1
             if fake.down:
-                self._reply(503, {"error": "unavailable"})
+                self.reply(503, {"error": "unavailable"})
                 return
             if realm != fake.realm or form.get("grant_type") != "client_credentials":
-                self._reply(400, {"error": "unsupported_grant_type"})
+                self.reply(400, {"error": "unsupported_grant_type"})
                 return
             if (client_id, client_secret) != (fake.client_id, fake.client_secret):
-                self._reply(
+                self.reply(
                     401, {"error": "unauthorized_client", "error_description": "Invalid client credentials"}
                 )
                 return
             token = secrets.token_urlsafe(24)
             with fake.lock:
                 fake.tokens[token] = time.time() + fake.token_lifetime
-            self._reply(
+            self.reply(
                 200,
                 {
                     "access_token": token,
@@ -181,60 +163,60 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
                 return
             match = _MEMBERS.match(path)
             if not match or match["user"] or match["realm"] != fake.realm:
-                self._reply(404, {"error": "Not Found"})
+                self.reply(404, {"error": "Not Found"})
                 return
             if not self._admin_gate():
                 return
-            user = self._body().strip().strip('"')
+            user = self.read_body().strip().strip('"')
             if match["org"] not in fake.members:
-                self._reply(404, {"errorMessage": "Organization not found."})
+                self.reply(404, {"errorMessage": "Organization not found."})
             elif user not in fake.users:
-                self._reply(400, {"errorMessage": "User does not exist"})
+                self.reply(400, {"errorMessage": "User does not exist"})
             elif user in fake.members[match["org"]]:
-                self._reply(409, {"errorMessage": "User is already a member of the organization."})
+                self.reply(409, {"errorMessage": "User is already a member of the organization."})
             else:
                 fake.add_member(match["org"], user)
-                self._reply(201)
+                self.reply(201)
 
         def _create(self, what: str, path: str) -> None:
             if not self._admin_gate():
                 return
             try:
-                body = json.loads(self._body() or "{}")
+                body = json.loads(self.read_body() or "{}")
             except ValueError:
                 body = None
             if not isinstance(body, dict):
-                self._reply(400, {"errorMessage": "invalid representation"})
+                self.reply(400, {"errorMessage": "invalid representation"})
                 return
             if what == "organizations":
                 alias = str(body.get("alias") or body.get("name") or "")
                 if not alias or any(o["alias"] == alias for o in fake.organizations.values()):
-                    self._reply(409 if alias else 400, {"errorMessage": "alias missing or already used"})
+                    self.reply(409 if alias else 400, {"errorMessage": "alias missing or already used"})
                     return
                 new_id = fake.add_organization(alias)
             else:
                 new_id = str(body.get("id") or uuid.uuid4())
                 fake.add_user(new_id)
-            self._reply(201, location=f"{fake.url}{path}/{new_id}")
+            self.reply(201, location=f"{fake.url}{path}/{new_id}")
 
         def do_DELETE(self) -> None:
             match = _MEMBERS.match(urlsplit(self.path).path)
             if not match or not match["user"] or match["realm"] != fake.realm:
-                self._reply(404, {"error": "Not Found"})
+                self.reply(404, {"error": "Not Found"})
                 return
             if not self._admin_gate():
                 return
             user = unquote(match["user"])
             if user not in fake.members.get(match["org"], set()):
-                self._reply(404, {"error": "Not Found"})
+                self.reply(404, {"error": "Not Found"})
                 return
             fake.remove_member(match["org"], user)
-            self._reply(204)
+            self.reply(204)
 
         def do_GET(self) -> None:
             match = _MEMBER_ORGS.match(urlsplit(self.path).path)
             if not match or match["realm"] != fake.realm:
-                self._reply(404, {"error": "Not Found"})
+                self.reply(404, {"error": "Not Found"})
                 return
             with fake.lock:
                 fake.lookup_calls += 1
@@ -242,9 +224,9 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
                 return
             user = unquote(match["user"])
             if user not in fake.users:
-                self._reply(404, {"error": "Not Found"})
+                self.reply(404, {"error": "Not Found"})
                 return
-            self._reply(200, fake.organizations_of(user))
+            self.reply(200, fake.organizations_of(user))
 
     return Handler
 
@@ -252,10 +234,7 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
 def start_fake_keycloak(host: str = "127.0.0.1", port: int = 0) -> tuple[FakeKeycloak, ThreadingHTTPServer]:
     """Serve a fake Keycloak on ``host`` (a free port by default); stop it with ``server.shutdown()``."""
     fake = FakeKeycloak()
-    server = ThreadingHTTPServer((host, port), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://{host}:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True, name="fake-keycloak").start()
+    server, fake.url = start_server(_handler(fake), "fake-keycloak", host, port)
     return fake, server
 
 

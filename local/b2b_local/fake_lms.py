@@ -17,9 +17,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from b2b_local.fake_http import JsonHandler, serving
 
 CLIENT_ID = "b2b-service-worker"
 CLIENT_SECRET = "service-worker-secret"
@@ -83,32 +84,18 @@ def username_of(email: str) -> str:
     return email.split("@", 1)[0]
 
 
-def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: object) -> None:
-            pass
-
-        def _reply(self, status: int, body: object) -> None:
-            data = json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting
-
+def _handler(fake: FakeLms) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def _authorized(self) -> bool:
             if self.headers.get("Authorization") != f"JWT {TOKEN}":
-                self._reply(401, {"detail": "Authentication credentials were not provided."})
+                self.reply(401, {"detail": "Authentication credentials were not provided."})
                 return False
             return True
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             if parts.path != "/api/user/v1/accounts":
-                self._reply(404, {"detail": "not found"})
+                self.reply(404, {"detail": "not found"})
                 return
             if not self._authorized():
                 return
@@ -116,23 +103,23 @@ def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
             with fake.lock:
                 fake.account_calls.append(email)
             if not email or email in fake.unknown_emails:
-                self._reply(404, {"developer_message": "no account", "user_message": "Not found"})
+                self.reply(404, {"developer_message": "no account", "user_message": "Not found"})
                 return
-            self._reply(200, [{"username": username_of(email), "email": email, "is_active": True}])
+            self.reply(200, [{"username": username_of(email), "email": email, "is_active": True}])
 
         def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+            raw = self.read_body()
             if self.path == "/oauth2/access_token":
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
                 with fake.lock:
                     fake.token_calls += 1
                 if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
-                    self._reply(401, {"error": "invalid_client"})
+                    self.reply(401, {"error": "invalid_client"})
                     return
-                self._reply(200, {"access_token": TOKEN, "expires_in": 3600, "token_type": "JWT"})
+                self.reply(200, {"access_token": TOKEN, "expires_in": 3600, "token_type": "JWT"})
                 return
             if self.path != "/api/enrollment/v1/enrollment":
-                self._reply(404, {"detail": "not found"})
+                self.reply(404, {"detail": "not found"})
                 return
             if not self._authorized():
                 return
@@ -142,16 +129,16 @@ def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
             course_id = str((body.get("course_details") or {}).get("course_id", ""))
             answer = fake.next_answer(course_id)
             if answer == "500":
-                self._reply(500, {"message": "Internal Server Error"})
+                self.reply(500, {"message": "Internal Server Error"})
                 return
             if answer == "slow":
                 time.sleep(fake.slow_seconds)
             if answer == "timeout":
                 time.sleep(fake.slow_seconds)
-                self._reply(504, {"message": "too late"})
+                self.reply(504, {"message": "too late"})
                 return
             if answer == "400" or not course_id.startswith("course-v1:"):
-                self._reply(400, {"message": f"No course '{course_id}' found for enrollment"})
+                self.reply(400, {"message": f"No course '{course_id}' found for enrollment"})
                 return
             state = LmsEnrollment(
                 username=str(body["user"]),
@@ -162,7 +149,7 @@ def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
             )
             with fake.lock:
                 fake.enrollments[(state.username, course_id)] = state
-            self._reply(
+            self.reply(
                 200,
                 {
                     "user": state.username,
@@ -179,13 +166,6 @@ def _handler(fake: FakeLms) -> type[BaseHTTPRequestHandler]:
 def fake_lms() -> Iterator[FakeLms]:
     """Serve a fake LMS on a free port of 127.0.0.1 until the block ends."""
     fake = FakeLms()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="fake-lms")
-    thread.start()
-    try:
+    with serving(_handler(fake), "fake-lms") as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -13,6 +13,36 @@ from b2b_local.resources import LocalResources
 from b2b_local.template import FunctionSpec, QueueSubscription
 
 
+class PollerThreads:
+    """What both pollers share: one thread per subscription, stopped together, and clients of the
+    local moto server."""
+
+    def __init__(self, resources: LocalResources) -> None:
+        self._resources = resources
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def _client_options(self) -> dict[str, Any]:
+        """Where boto3 clients of the local moto server connect, and as whom."""
+        return {
+            "endpoint_url": self._resources.endpoint_url,
+            "region_name": self._resources.region,
+            "aws_access_key_id": "local",
+            "aws_secret_access_key": "local",
+        }
+
+    def _spawn(self, target: Any, args: tuple[Any, ...], name: str) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True, name=name)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
     """The event Lambda's SQS event source mapping passes for a batch of received messages."""
     records = []
@@ -42,7 +72,7 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     return {"Records": records}
 
 
-class QueuePoller:
+class QueuePoller(PollerThreads):
     """One thread per subscription: receive a batch, invoke, delete what succeeded.
 
     Failed messages are made visible again after ``retry_delay`` seconds (not the queue's full
@@ -57,35 +87,17 @@ class QueuePoller:
         invoker: Invoker,
         retry_delay: int = 1,
     ) -> None:
+        super().__init__(resources)
         self._subscriptions = subscriptions
         self._functions = functions
-        self._resources = resources
         self._invoker = invoker
         self._retry_delay = retry_delay
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._sqs = boto3.client(
-            "sqs",
-            endpoint_url=resources.endpoint_url,
-            region_name=resources.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        self._sqs = boto3.client("sqs", **self._client_options())
         self.busy = 0
-        self._lock = threading.Lock()
 
     def start(self) -> None:
         for subscription in self._subscriptions:
-            thread = threading.Thread(
-                target=self._run, args=(subscription,), daemon=True, name=subscription.queue
-            )
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+            self._spawn(self._run, (subscription,), subscription.queue)
 
     def _run(self, subscription: QueueSubscription) -> None:
         url = self._resources.queue_urls[subscription.queue]

@@ -8,7 +8,6 @@ seconds, so nothing after it is published before it.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ import boto3
 
 from b2b_local.filters import passes
 from b2b_local.invoker import Invoker
+from b2b_local.poller import PollerThreads
 from b2b_local.resources import LocalResources
 from b2b_local.template import FunctionSpec, StreamSubscription
 
@@ -38,7 +38,7 @@ def stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, An
     return {"Records": [{**_json_safe(r), "eventSourceARN": stream_arn} for r in records]}
 
 
-class StreamPoller:
+class StreamPoller(PollerThreads):
     """One thread per stream subscription, reading from the stream's end as of start."""
 
     def __init__(
@@ -52,25 +52,16 @@ class StreamPoller:
         poll_interval: float = 0.1,
         idle_poll_interval: float = 0.5,
     ) -> None:
+        super().__init__(resources)
         self._subscriptions = subscriptions
         self._functions = functions
-        self._resources = resources
         self._invoker = invoker
         self._retry_delay = retry_delay
         self._poll_interval = poll_interval
         # After a quiet spell the pollers slow down: every GetRecords makes moto keep one more
         # shard iterator for good, and `make run` may stay up for hours.
         self._idle_poll_interval = idle_poll_interval
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._streams = boto3.client(
-            "dynamodbstreams",
-            endpoint_url=resources.endpoint_url,
-            region_name=resources.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-        self._lock = threading.Lock()
+        self._streams = boto3.client("dynamodbstreams", **self._client_options())
         # When each subscription last started a read that found nothing new (monotonic seconds).
         self._empty_read_at: dict[str, float] = {}
 
@@ -78,19 +69,7 @@ class StreamPoller:
         for subscription in self._subscriptions:
             iterator = self._iterator(subscription, "LATEST")
             self._empty_read_at[subscription.function] = 0.0
-            thread = threading.Thread(
-                target=self._run,
-                args=(subscription, iterator),
-                daemon=True,
-                name=f"stream-{subscription.function}",
-            )
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+            self._spawn(self._run, (subscription, iterator), f"stream-{subscription.function}")
 
     def idle_since(self, moment: float) -> bool:
         """True when every subscription has delivered all the stream held at ``moment``."""

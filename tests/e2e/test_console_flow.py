@@ -270,3 +270,32 @@ def test_a_list_pages_with_load_more(console_page, admin_http, unique):
     listed = [rows.nth(i).locator("td, th").first.inner_text().strip() for i in range(rows.count())]
     assert len(listed) == len(names)
     assert {name for name in names if any(name in cell for cell in listed)} == names
+
+
+def test_deactivating_asks_first_and_only_a_yes_deactivates(console_page, admin_http, unique):
+    # Given an open contract on its console page
+    contract = create_contract(admin_http, f"Deactivate {unique}", f"Deactivate University {unique}")
+    page = console_page
+    sign_in(page, f"/console/contracts/{contract['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Deactivate {unique}")
+    asked: list[str] = []
+
+    # When the operator presses Deactivate and says no to the question
+    def say_no(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", say_no)
+    page.get_by_role("button", name="Deactivate").click()
+    # Then nothing changed: the API still has the contract active
+    expect(page.get_by_role("button", name="Deactivate")).to_be_enabled()
+    assert len(asked) == 1 and "unused codes stop working" in asked[0]
+    assert admin_http.get(f"/v1/contracts/{contract['id']}").json()["active"] is True
+
+    # When they press it again and say yes
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Deactivate").click()
+    # Then the page and the API both show it deactivated
+    expect(page.get_by_text("deactivated", exact=True)).to_be_visible()
+    assert admin_http.get(f"/v1/contracts/{contract['id']}").json()["active"] is False
+    assert page.uncaught_errors == []

@@ -210,13 +210,20 @@ export function ContractPage({ contractId }: { contractId: string }) {
       return `Reconcile ${queued.status ?? "queued"} (${queued.reason}).`;
     });
 
-  const deactivate = () =>
-    act(async () => {
+  const deactivate = () => {
+    // Deactivating stops every unused code at once: the operator confirms it first.
+    const sure = window.confirm(
+      "Deactivate this contract? It closes to new learners and its unused codes stop working; " +
+        "learners keep their enrollments. Editing it back to active reopens it.",
+    );
+    if (!sure) return;
+    return act(async () => {
       const updated = await call(client.DELETE("/v1/contracts/{contract_id}", { params: { path } }));
       setContract(updated);
       void followReconcile();
       return "Contract deactivated.";
     });
+  };
 
   const [exporting, setExporting] = useState<{ label: string; value: number; max: number } | null>(null);
   const exportCsv = () =>
@@ -463,6 +470,9 @@ function CoursewareSection({
       onChanged();
     });
   const detach = async (coursewareId: string) => {
+    if (!window.confirm(`Detach ${coursewareId}? Its runs leave the contract and their unused codes stop working.`)) {
+      return;
+    }
     setDetachError(null);
     setResult(null);
     try {

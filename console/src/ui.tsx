@@ -239,12 +239,22 @@ export interface Page<T> {
 }
 
 /** A list read page by page with the API's cursors; `reload` starts again from the first page. */
-export function usePaged<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>, deps: unknown[]) {
+/**
+ * A list read page by page with the API's cursors. `prepend` shows an item the operator just added
+ * first; it stays there when a page load that was already under way lands after it (that load's page
+ * replaces the list, and a new item may sort onto a later page), until the list's inputs change.
+ */
+export function usePaged<T>(
+  fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+  deps: unknown[],
+  keyOf: (item: T) => string = (item) => JSON.stringify(item),
+) {
   const [items, setItems] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const generation = useRef(0);
+  const added = useRef<T[]>([]);
   const load = useCallback(async (from: string | undefined, append: boolean) => {
     const mine = ++generation.current;
     setLoading(true);
@@ -252,7 +262,9 @@ export function usePaged<T>(fetchPage: (cursor: string | undefined) => Promise<P
     try {
       const page = await fetchPage(from);
       if (mine !== generation.current) return;
-      setItems((current) => (append ? [...current, ...page.items] : page.items));
+      const listed = new Set(page.items.map(keyOf));
+      const kept = added.current.filter((item) => !listed.has(keyOf(item)));
+      setItems((current) => (append ? [...current, ...page.items.filter((i) => !kept.some((k) => keyOf(k) === keyOf(i)))] : [...kept, ...page.items]));
       setCursor(page.next_cursor ?? null);
     } catch (caught) {
       if (mine === generation.current) setError(caught);
@@ -263,11 +275,17 @@ export function usePaged<T>(fetchPage: (cursor: string | undefined) => Promise<P
   }, deps);
   const reload = useCallback(() => load(undefined, false), [load]);
   useEffect(() => {
+    added.current = [];
     void reload();
   }, [reload]);
+  const prepend = (item: T) => {
+    added.current = [item, ...added.current.filter((a) => keyOf(a) !== keyOf(item))];
+    setItems((current) => [item, ...current.filter((c) => keyOf(c) !== keyOf(item))]);
+  };
   return {
     items,
     setItems,
+    prepend,
     loading,
     error,
     hasMore: cursor !== null,

@@ -179,6 +179,7 @@ function Courses() {
   const list = usePaged(
     (cursor) => call(client.GET("/v1/catalog/courses", { params: { query: { limit: 50, cursor } } })),
     [],
+    (course) => course.course_id,
   );
   const form = useForm({ course_id: "", title: "" });
   const [done, setDone] = useState<string | null>(null);
@@ -189,7 +190,7 @@ function Courses() {
       const course = await call(
         client.POST("/v1/catalog/courses", { body: { course_id: form.values.course_id.trim(), title: form.values.title } }),
       );
-      list.setItems((current) => [course, ...current]);
+      list.prepend(course);
       setDone(`Registered ${course.course_id}.`);
       form.setValues({ course_id: "", title: "" });
     });
@@ -279,6 +280,7 @@ function Runs() {
         }),
       ),
     [courseId],
+    (run) => run.run_id,
   );
   const empty = { run_id: "", course_id: "", title: "", start: "", end: "", self_paced: false, live: false };
   const form = useForm(empty);
@@ -301,7 +303,7 @@ function Runs() {
           },
         }),
       );
-      list.setItems((current) => [run, ...current]);
+      list.prepend(run);
       setDone(`Registered ${run.run_id}.`);
       form.setValues(empty);
     });
@@ -399,6 +401,7 @@ function Programs() {
   const list = usePaged(
     (cursor) => call(client.GET("/v1/catalog/programs", { params: { query: { limit: 50, cursor } } })),
     [],
+    (program) => program.program_id,
   );
   const form = useForm({ program_id: "", title: "", course_ids: "" });
   const [done, setDone] = useState<string | null>(null);
@@ -415,7 +418,7 @@ function Programs() {
           },
         }),
       );
-      list.setItems((current) => [program, ...current]);
+      list.prepend(program);
       setDone(`Registered ${program.program_id}.`);
       form.setValues({ program_id: "", title: "", course_ids: "" });
     });

@@ -89,6 +89,7 @@ export function ContractPage({ contractId }: { contractId: string }) {
     (cursor) =>
       call(client.GET("/v1/contracts/{contract_id}/learners", { params: { path, query: { limit: 50, cursor } } })),
     [id],
+    (membership) => membership.user_id,
   );
   const defaults = usePaged(
     (cursor) =>
@@ -608,7 +609,7 @@ function LearnersSection({
           ...(email ? { body: { email } } : {}),
         }),
       );
-      list.setItems((current) => [added, ...current.filter((m) => m.user_id !== added.user_id)]);
+      list.prepend(added);
       form.setValues({ user_id: "", email: "" });
       onChanged();
     });

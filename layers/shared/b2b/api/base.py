@@ -7,7 +7,7 @@ function pays only for the bodies of the route it serves, not for every schema i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +24,20 @@ class StrictBody(Schema):
     """Request bodies reject unknown fields, so a typo is an error rather than silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def not_null(value: Any) -> Any:
+    """A PATCH field that may be left out but not set to null."""
+    if value is None:
+        raise ValueError("cannot be null")
+    return value
+
+
+class PatchBody(StrictBody):
+    """A PATCH body: only the fields the request names are changes."""
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class PageOut[T](Schema):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from b2b.api.base import Schema, StrictBody
+from b2b.api.base import PatchBody, Schema, StrictBody, not_null
 from b2b.api.schemas import Price, UtcDatetime
 from b2b.domain.courseware import CloneStatus, Course, CourseRun, CoursewareKind, CoursewareLink, Program
 from b2b.domain.model import Product
@@ -61,7 +61,7 @@ class CourseRunCreate(StrictBody):
     live: bool = False
 
 
-class CourseRunPatch(StrictBody):
+class CourseRunPatch(PatchBody):
     """Fields to change; ``null`` removes start or end. The id, course and run tag stay as registered."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Spring 2027", "end": None}]})
@@ -75,12 +75,7 @@ class CourseRunPatch(StrictBody):
     @field_validator("title", "self_paced", "live")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        return not_null(value)
 
 
 class CourseRunOut(Schema):
@@ -126,19 +121,14 @@ class ProgramCreate(StrictBody):
     course_ids: list[ReadableId] = Field(description="required courses, in order", max_length=99)
 
 
-class ProgramPatch(StrictBody):
+class ProgramPatch(PatchBody):
     title: Title | None = None
     course_ids: list[ReadableId] | None = Field(None, description="required courses, in order", max_length=99)
 
     @field_validator("title", "course_ids")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        return not_null(value)
 
 
 class ProgramOut(Schema):

@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from b2b.api.base import Schema, StrictBody
+from b2b.api.base import PatchBody, Schema, StrictBody, not_null
 from b2b.domain.model import MEMBERSHIP_TYPE_INPUTS, Contract, MembershipType, Organization
 
 # Dates the API accepts: wide enough for any contract or course run, narrow enough that converting
@@ -33,12 +33,6 @@ def _as_utc(value: datetime) -> datetime:
     if utc is None or not EARLIEST <= utc <= LATEST:
         raise ValueError("must be between 1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
     return utc
-
-
-def _not_null(value: Any) -> Any:
-    if value is None:
-        raise ValueError("cannot be null")
-    return value
 
 
 def _membership(value: Any) -> Any:
@@ -92,7 +86,7 @@ class OrganizationCreate(StrictBody):
     description: Text = ""
 
 
-class OrganizationPatch(StrictBody):
+class OrganizationPatch(PatchBody):
     name: Name | None = None
     org_key_prefix: OrgKeyPrefix | None = None
     sso_organization_id: SsoId | None = None
@@ -102,10 +96,10 @@ class OrganizationPatch(StrictBody):
     @field_validator("name", "org_key_prefix")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
-        return _not_null(value)
+        return not_null(value)
 
     def changes(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in self.model_fields_set}
+        values = super().changes()
         if "description" in values and values["description"] is None:
             values["description"] = ""
         if "sso_aliases" in values and values["sso_aliases"] is None:
@@ -166,7 +160,7 @@ class ContractCreate(StrictBody):
     welcome_message: Text = ""
 
 
-class ContractPatch(StrictBody):
+class ContractPatch(PatchBody):
     """Fields to change; ``null`` removes price, max_learners, start or end."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"max_learners": 250, "price": None}]})
@@ -184,10 +178,10 @@ class ContractPatch(StrictBody):
     @field_validator("name", "membership_type", "active")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
-        return _not_null(value)
+        return not_null(value)
 
     def changes(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in self.model_fields_set}
+        values = super().changes()
         for text in ("description", "welcome_message"):
             if text in values and values[text] is None:
                 values[text] = ""

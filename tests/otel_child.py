@@ -1,63 +1,58 @@
-"""A traced function process, as the OpenTelemetry layer starts one (used by test_tracing.py).
+"""A traced function process, as Lambda runs one with active tracing (used by test_tracing.py).
 
-The SDK and the botocore instrumentation are set up before the handler is imported (what
-``/opt/otel-instrument`` does with the layer's default list of instrumentations, which leaves httpx
-off: the Open edX client instruments itself), spans go to memory, and each invocation runs inside a
-span standing for the layer's invocation span. Prints the finished spans as JSON, after the log lines.
+Nothing of OpenTelemetry is set up here: importing the handlers with ``POWERTOOLS_TRACE_DISABLED``
+false starts it (b2b.tracing), and spans go to the X-Ray daemon at ``AWS_XRAY_DAEMON_ADDRESS`` (the
+test's fake one). Before each invocation ``_X_AMZN_TRACE_ID`` is set to a trace of its own, as Lambda
+sets it. Prints one JSON line per invocation (its name, trace header and result) after the log lines.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from typing import Any
 
-from opentelemetry import trace
-from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+INVOCATIONS = {
+    "admin": ("1-67a0c0de-0123456789abcdef01234567", "53995c3f42cd8ad8"),
+    "sso": ("1-67a0c0de-89abcdef0123456789abcdef", "1b2c3d4e5f607182"),
+    "cloner": ("1-67a0c0de-fedcba9876543210fedcba98", "0a1b2c3d4e5f6071"),
+}
 
-exporter = InMemorySpanExporter()
-provider = TracerProvider()
-provider.add_span_processor(SimpleSpanProcessor(exporter))
-trace.set_tracer_provider(provider)
-BotocoreInstrumentor().instrument()
+
+def _invoke(name: str, call: Any) -> Any:
+    root, parent = INVOCATIONS[name]
+    os.environ["_X_AMZN_TRACE_ID"] = f"Root={root};Parent={parent};Sampled=1"
+    result = call()
+    print(json.dumps({"invocation": name, "root": root, "parent": parent, "result": result}), flush=True)
+    return result
 
 
 def main(organization_id: str, openedx_url: str) -> None:
     from admin_api.handler import lambda_handler
+    from b2b.observability import logger, tracer
     from b2b.openedx import OpenEdxClient, OpenEdxConfig
     from sso_trigger.handler import lambda_handler as sso_trigger
 
     from tests.factories import admin_claims, generate_api_gw_event, generate_context
 
-    tracer = trace.get_tracer("lambda-layer")
-    with tracer.start_as_current_span("admin-api invocation"):
-        body = {"organization_id": organization_id, "name": "Traced", "membership_type": "code"}
-        response = lambda_handler(
-            generate_api_gw_event("POST", "/v1/contracts", body, claims=admin_claims()), generate_context()
-        )
+    body = {"organization_id": organization_id, "name": "Traced", "membership_type": "code"}
+    event = generate_api_gw_event("POST", "/v1/contracts", body, claims=admin_claims())
+    _invoke("admin", lambda: lambda_handler(event, generate_context())["statusCode"])
     with open("events/cognito_post_authentication.json") as source:
         login = json.load(source)
-    with tracer.start_as_current_span("sso-trigger invocation"):  # logs "SSO login"
-        sso_trigger(login, generate_context())
-    with tracer.start_as_current_span("cloner invocation"):
-        config = OpenEdxConfig(
-            studio_url=openedx_url, lms_url=openedx_url, client_id="b2b-cloner", client_secret="cloner-secret"
-        )
-        OpenEdxClient(config).access_token()
-    spans = [
-        {
-            "name": span.name,
-            "trace_id": span.context.trace_id,
-            "parent": span.parent.span_id if span.parent else None,
-            "span_id": span.context.span_id,
-            "attributes": {k: str(v) for k, v in (span.attributes or {}).items()},
-        }
-        for span in exporter.get_finished_spans()
-    ]
-    # The function's log lines went to stdout before this last line.
-    print(json.dumps({"status": response["statusCode"], "spans": spans}))
+    _invoke("sso", lambda: bool(sso_trigger(login, generate_context())))  # logs "SSO login"
+
+    config = OpenEdxConfig(
+        studio_url=openedx_url, lms_url=openedx_url, client_id="b2b-cloner", client_secret="cloner-secret"
+    )
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    def cloner(event: dict[str, Any], context: Any) -> bool:  # the Open edX client inside an invocation
+        return bool(OpenEdxClient(config).access_token())
+
+    _invoke("cloner", lambda: cloner({}, generate_context()))
 
 
 if __name__ == "__main__":

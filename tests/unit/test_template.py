@@ -165,31 +165,37 @@ def test_routes_and_queue_sources_of_snapstart_functions_are_events_of_the_funct
     assert any(r.function in SNAPSTART_FUNCTIONS for r in TEMPLATE.routes)
 
 
-def test_tracing_is_a_stage_parameter_through_the_opentelemetry_layer():
+def test_tracing_is_a_stage_parameter_started_by_the_shared_layer():
     globals_fn = TEMPLATE.raw["Globals"]["Function"]
     assert TEMPLATE.raw["Parameters"]["Tracing"]["AllowedValues"] == ["on", "off"]
     assert TEMPLATE.raw["Conditions"]["TracingOn"] == {"Fn::Equals": [{"Ref": "Tracing"}, "on"]}
+    # Active tracing runs the X-Ray daemon the spans go to (b2b.tracing)
     assert globals_fn["Tracing"] == {"Fn::If": ["TracingOn", "Active", "PassThrough"]}
-    assert {"Fn::If": ["TracingOn", {"Ref": "OpenTelemetryLayerArn"}, {"Ref": "AWS::NoValue"}]} in globals_fn[
-        "Layers"
-    ]
     variables = globals_fn["Environment"]["Variables"]
-    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == {
-        "Fn::If": ["TracingOn", "/opt/otel-instrument", {"Ref": "AWS::NoValue"}]
-    }
     assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["TracingOn", "false", "true"]}
-    assert "AWSOpenTelemetryDistroPython" in TEMPLATE.raw["Parameters"]["OpenTelemetryLayerArn"]["Default"]
-
-
-def test_no_function_overrides_the_layers_list_of_instrumentations():
-    # A list of our own would replace the layer's default (botocore only), and every instrumentation
-    # it forgets would load in every function; HTTP clients instrument themselves (b2b.observability).
-    environments = [TEMPLATE.raw["Globals"]["Function"]["Environment"]["Variables"]] + [
+    # No wrapper or layer of another distribution starts a second SDK before ours
+    assert globals_fn["Layers"] == [{"Ref": "SharedLayer"}]
+    environments = [variables] + [
         RESOURCES[name]["Properties"].get("Environment", {}).get("Variables", {})
         for name in TEMPLATE.functions
     ]
-    for variables in environments:
-        assert "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" not in variables
+    for environment in environments:
+        assert "AWS_LAMBDA_EXEC_WRAPPER" not in environment
+        assert not any(key.startswith("OTEL_") for key in environment)
+    for name in TEMPLATE.functions:
+        assert "Layers" not in RESOURCES[name]["Properties"], name
+
+
+def test_the_shared_layer_ships_what_tracing_imports():
+    layer = _requirements((PROJECT_ROOT / "layers/shared/requirements.txt").read_text())
+    names = {requirement.split(">")[0].split("=")[0].split("[")[0] for requirement in layer}
+    assert {
+        "opentelemetry-sdk",
+        "opentelemetry-exporter-otlp-proto-common",
+        "opentelemetry-propagator-aws-xray",
+        "opentelemetry-instrumentation-botocore",
+        "opentelemetry-instrumentation-httpx",
+    } <= names
 
 
 def _requirements(text: str) -> list[str]:

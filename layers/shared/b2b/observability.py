@@ -5,25 +5,21 @@ Service name, namespace and log level come from the standard Powertools environm
 library reads itself; whether tracing is on is asked of :mod:`b2b.settings`.
 
 Tracing is OpenTelemetry, not the X-Ray SDK (in maintenance since February 2026, unsupported from
-February 2027). Deployed with tracing on, the AWS Distro for OpenTelemetry layer starts the SDK
-before this module loads (``AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-instrument``), opens a span per
-invocation and instruments botocore and httpx, so every DynamoDB, SQS and Open edX call is a span
-sent to X-Ray. The layer loads only the instrumentations its default list leaves on (botocore and the
-Lambda handler): httpx is not among them, and turning on its discovery of every installed
-instrumentation costs every function's cold start. So the modules that build an HTTP client hand it to
-:meth:`_Tracing.instrument_http_client`, which instruments that client alone, and only functions that
-call out over HTTP load the httpx instrumentation.
-
-Otherwise this module only reads the current span, through the OpenTelemetry API, to put its trace and
-span ids on every log line of the invocation. With tracing off (``POWERTOOLS_TRACE_DISABLED`` true, as
-on the local stack and in tests) nothing of OpenTelemetry is imported.
+February 2027). With tracing on, this module starts it (:mod:`b2b.tracing`: the SDK, the botocore
+instrumentation, spans to the X-Ray daemon) before any client is made, opens a span per invocation
+that continues Lambda's trace, and puts that span's trace and span ids on every log line of the
+invocation. The modules that build an HTTP client hand it to :meth:`_Tracing.instrument_http_client`,
+which instruments that client alone, so only functions that call out over HTTP load the httpx
+instrumentation. With tracing off (``POWERTOOLS_TRACE_DISABLED`` true, as on the local stack and in
+tests) nothing of OpenTelemetry is imported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
@@ -50,13 +46,18 @@ class _Tracing:
 
     def __init__(self) -> None:
         self._trace: Any = None
+        self._start: Any = None
         if tracing_enabled():
             try:
                 from opentelemetry import trace  # noqa: PLC0415 - only when tracing is on
-            except ImportError:  # the stage turned tracing on without the OpenTelemetry layer
+
+                from b2b import tracing  # noqa: PLC0415
+            except ImportError:  # a build of the layer without its OpenTelemetry packages
                 logger.warning("tracing is on but OpenTelemetry is not installed; no spans")
             else:
+                tracing.start()
                 self._trace = trace
+                self._start = tracing
 
     @property
     def enabled(self) -> bool:
@@ -72,19 +73,30 @@ class _Tracing:
         return {"trace_id": xray_trace_id(context.trace_id), "span_id": f"{context.span_id:016x}"}
 
     def capture_lambda_handler(self, handler: F) -> F:
-        """Put the invocation's trace and span ids on every log line it writes.
+        """Run each invocation in a span of Lambda's trace, and put its ids on every log line it writes.
 
         Goes inside ``logger.inject_lambda_context(clear_state=True)``, which clears the keys first.
         """
         if self._trace is None:
             return handler
+        invocation_span = self._start.invocation_span
 
         @functools.wraps(handler)
         def traced(event: Any, context: Any) -> Any:
-            logger.append_keys(**self.current_ids())
-            return handler(event, context)
+            with invocation_span(getattr(context, "function_name", "") or handler.__module__, context):
+                logger.append_keys(**self.current_ids())
+                return handler(event, context)
 
         return cast(F, traced)
+
+    @contextlib.contextmanager
+    def suppressed(self) -> Iterator[None]:
+        """No spans while open: what SnapStart priming runs under (its requests are not traffic)."""
+        if self._trace is None:
+            yield
+            return
+        with self._start.suppressed():
+            yield
 
     def capture_method(self, method: F) -> F:
         """A span of its own around ``method`` (named after it), child of the current one."""
@@ -104,7 +116,7 @@ class _Tracing:
         """Make every request ``client`` (an ``httpx.Client``) sends a span of the current trace.
 
         Nothing when tracing is off, when the httpx instrumentation is not installed, or when it
-        already instruments every client (a stage that turned it on in the layer).
+        already instruments every client (an auto-instrumenting wrapper did).
         """
         if self._trace is None:
             return

@@ -197,17 +197,18 @@ def prime(
 def prime_handler(handler: Callable[[dict[str, Any], Any], Any], events: list[dict[str, Any]]) -> None:
     """Invoke ``handler`` with each of ``events``, a few rounds, during a SnapStart init.
 
-    Metrics the invocations add are dropped and the logger's keys cleared; a failure is logged
-    and stops priming rather than failing the version's publication.
+    Metrics the invocations add are dropped, no span is made and the logger's keys are cleared; a
+    failure is logged and stops priming rather than failing the version's publication.
     """
-    from b2b.observability import logger, metrics  # noqa: PLC0415
+    from b2b.observability import logger, metrics, tracer  # noqa: PLC0415
 
     disabled = os.environ.get("POWERTOOLS_METRICS_DISABLED")
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # flushes keep the metrics; dropped below
     try:
-        for _ in range(PRIME_ROUNDS):
-            for event in events:
-                handler(dict(event), _PrimeContext())
+        with tracer.suppressed():  # priming is not traffic: no spans
+            for _ in range(PRIME_ROUNDS):
+                for event in events:
+                    handler(dict(event), _PrimeContext())
     except Exception:
         logger.exception("SnapStart priming stopped")
     finally:

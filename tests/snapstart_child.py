@@ -75,6 +75,27 @@ def first_request(kind: str, request: dict[str, Any]) -> None:
     print(json.dumps({"wall": wall, "cpu": cpu, "statuses": statuses}))
 
 
+def _span_ids(count: int) -> dict[str, list[int]]:
+    """Trace and span ids of new root spans (tracing on: OpenTelemetry's SDK draws them)."""
+    from opentelemetry import trace
+
+    tracer = trace.get_tracer("restored-copy")
+    contexts = [tracer.start_span("drawn").get_span_context() for _ in range(count)]
+    return {"trace_ids": [c.trace_id for c in contexts], "span_ids": [c.span_id for c in contexts]}
+
+
+def _drop_the_sdks_fork_hook() -> None:
+    """A restore runs no at-fork hook; OpenTelemetry's SDK registers one, so the forks here would run it.
+
+    It renews the provider's resource on a thread pool, which deadlocks in a fork of this process
+    (priming left threads behind). The registered hook holds the method only weakly: replacing it on
+    the class lets the original go, and the hook then does nothing, as a restore would.
+    """
+    sdk = sys.modules.get("opentelemetry.sdk.trace")
+    if sdk is not None:
+        sdk.TracerProvider._handle_fork = lambda self: None
+
+
 def restored_copies(contract_id: str) -> None:
     os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
     import random
@@ -86,6 +107,7 @@ def restored_copies(contract_id: str) -> None:
     from b2b.queues import ReconcileRequest
 
     snapstart.run_before_snapshot()
+    _drop_the_sdks_fork_hook()
     # What a careless init would keep: a generator seeded before the snapshot. The after-restore
     # hook reseeds the module-level one, which is what library code (retry jitter, span ids) uses.
     random.seed(1234)
@@ -109,6 +131,7 @@ def restored_copies(contract_id: str) -> None:
                         ReconcileRequest(contract_id=int(contract_id), reason="manual").change_id
                         for _ in range(200)
                     ],
+                    **_span_ids(200),
                     "random": [random.getrandbits(64) for _ in range(50)],
                     "random_without_hook": [unhooked.getrandbits(64) for _ in range(50)],
                 }

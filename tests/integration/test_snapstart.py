@@ -16,14 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tests import builders
+from tests.fake_xray_daemon import fake_xray_daemon
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _child(*args: str) -> Any:
-    env = dict(os.environ, POWERTOOLS_TRACE_DISABLED="true")
+def _child(*args: str, tracing: bool = False, daemon: str = "") -> Any:
+    env = dict(os.environ, POWERTOOLS_TRACE_DISABLED="false" if tracing else "true")
+    if daemon:
+        env["AWS_XRAY_DAEMON_ADDRESS"] = daemon
     out = subprocess.run(
         [sys.executable, "-m", "tests.snapstart_child", *args],
         cwd=ROOT,
@@ -41,11 +45,12 @@ def test_two_restored_copies_draw_different_codes_ids_and_random_numbers(unique:
     # Given the checkout and reconciler functions initialized once, as for a snapshot
     org = builders.organization(unique)
     contract = builders.contract(org)
+    # (tracing on, so their init started OpenTelemetry too)
     # When two copies resume from that one state and each draws codes, change ids (the queue's
-    # deduplication ids) and numbers from the module-level generator
-    first, second = _child("restored-copies", str(contract.id))
+    # deduplication ids), trace and span ids and numbers from the module-level generator
+    first, second = _child("restored-copies", str(contract.id), tracing=True)
     # Then no code, id or number appears in both copies (nor twice in one)
-    for name in ("codes", "change_ids", "random"):
+    for name in ("codes", "change_ids", "trace_ids", "span_ids", "random"):
         together = first[name] + second[name]
         assert len(set(together)) == len(together), name
     # And the generator state the snapshot held would have repeated itself without the hook
@@ -85,3 +90,21 @@ def test_first_request_after_a_primed_init_costs_at_most_one_and_a_half_warm_one
         f"CPU first {first * 1000:.1f} ms, warm median {warm * 1000:.1f} ms; "
         f"wall first {wall_first * 1000:.1f} ms, warm median {wall_warm * 1000:.1f} ms"
     )
+
+
+def test_with_tracing_on_priming_sends_no_span_and_every_request_after_restore_does(unique: str) -> None:
+    # Given a learner's read, and a fake X-Ray daemon
+    org = builders.organization(unique)
+    request = {"user_id": f"learner-{unique}"}
+    with fake_xray_daemon() as daemon:
+        # When the learner API is initialized for a snapshot (priming serves every GET route a few
+        # times), restored, and serves thirteen requests, with tracing on
+        result = _child("first-request", "learner", json.dumps(request), tracing=True, daemon=daemon.address)
+    assert all(status == 200 for status in result["statuses"]), result["statuses"]
+    assert org.id  # the learner's contracts are read from a table that holds data
+    # Then the daemon got one invocation span per request served after the restore, none from priming
+    servers = [s for s in daemon.spans if s.kind == Span.SPAN_KIND_SERVER]
+    assert len(servers) == len(result["statuses"]) == 13
+    # And each request's DynamoDB reads are spans under its invocation span
+    reads = [s for s in daemon.spans if s.name.startswith("DynamoDB.")]
+    assert {s.parent_span_id for s in reads} == {s.span_id for s in servers}

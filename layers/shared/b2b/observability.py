@@ -90,12 +90,12 @@ class _Tracing:
         return cast(F, traced)
 
     @contextlib.contextmanager
-    def suppressed(self) -> Iterator[None]:
-        """No spans while open: what SnapStart priming runs under (its requests are not traffic)."""
+    def priming(self) -> Iterator[None]:
+        """What SnapStart priming runs under: spans are made and encoded but not sent (not traffic)."""
         if self._trace is None:
             yield
             return
-        with self._start.suppressed():
+        with self._start.priming():
             yield
 
     def capture_method(self, method: F) -> F:

@@ -27,7 +27,6 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled, suppress_instrumentation
 from opentelemetry.propagators.aws import AwsXRayLambdaPropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -58,14 +57,17 @@ class XRayDaemonExporter(SpanExporter):
 
     def __init__(self, address: tuple[str, int] | None = None) -> None:
         self._address = address or daemon_address()
-        self._socket: socket.socket | None = None  # opened at the first span: see reset()
+        self._socket: socket.socket | None = None  # opened at the first span sent: see reset()
         self.dropped = 0
+        self.muted = False  # while priming: spans are encoded, not sent
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         result = SpanExportResult.SUCCESS
         for span in spans:
             payload = encode_spans([span]).SerializeToString()
             datagram = DAEMON_HEADER + SAMPLED_SPANS + base64.b64encode(payload)
+            if self.muted:
+                continue
             if len(datagram) > MAX_DATAGRAM:
                 self.dropped += 1
                 result = SpanExportResult.FAILURE
@@ -142,14 +144,28 @@ def _reopen_after_restore() -> None:
 
 
 @contextmanager
-def invocation_span(name: str, context: Any) -> Iterator[trace.Span | None]:
-    """The span of one invocation, child of the trace Lambda started for it (``_X_AMZN_TRACE_ID``).
+def priming() -> Iterator[None]:
+    """Spans made while open go through every step but the send (SnapStart priming).
 
-    None, and no span, while instrumentation is suppressed (SnapStart priming).
+    Priming serves made-up requests during init so the snapshot holds warm code paths; with tracing
+    on those include making, encoding and exporting spans (and the botocore instrumentation's
+    per-service code, loaded at a service's first call). Its requests are not traffic, so their spans
+    go nowhere, and no socket is opened before the snapshot.
     """
-    if not is_instrumentation_enabled():
-        yield None
+    exporter = _Started.exporter
+    if exporter is None:
+        yield
         return
+    exporter.muted = True
+    try:
+        yield
+    finally:
+        exporter.muted = False
+
+
+@contextmanager
+def invocation_span(name: str, context: Any) -> Iterator[trace.Span]:
+    """The span of one invocation, child of the trace Lambda started for it (``_X_AMZN_TRACE_ID``)."""
     arn = str(getattr(context, "invoked_function_arn", "") or "")
     attributes = {
         "faas.invocation_id": str(getattr(context, "aws_request_id", "") or ""),
@@ -166,7 +182,3 @@ def invocation_span(name: str, context: Any) -> Iterator[trace.Span | None]:
         set_status_on_exception=True,
     ) as span:
         yield span
-
-
-suppressed = suppress_instrumentation
-"""Context manager: no spans while it is open (what SnapStart priming runs under)."""

@@ -197,7 +197,7 @@ def prime(
 def prime_handler(handler: Callable[[dict[str, Any], Any], Any], events: list[dict[str, Any]]) -> None:
     """Invoke ``handler`` with each of ``events``, a few rounds, during a SnapStart init.
 
-    Metrics the invocations add are dropped, no span is made and the logger's keys are cleared; a
+    Metrics the invocations add are dropped, their spans are not sent and the logger's keys are cleared; a
     failure is logged and stops priming rather than failing the version's publication.
     """
     from b2b.observability import logger, metrics, tracer  # noqa: PLC0415
@@ -205,7 +205,7 @@ def prime_handler(handler: Callable[[dict[str, Any], Any], Any], events: list[di
     disabled = os.environ.get("POWERTOOLS_METRICS_DISABLED")
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # flushes keep the metrics; dropped below
     try:
-        with tracer.suppressed():  # priming is not traffic: no spans
+        with tracer.priming():  # spans made and encoded, not sent: priming is not traffic
             for _ in range(PRIME_ROUNDS):
                 for event in events:
                     handler(dict(event), _PrimeContext())

@@ -25,6 +25,16 @@ from tests.fake_xray_daemon import ReceivedSpan, fake_xray_daemon
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _traced_process(args: list[str], daemon: str, **variables: str) -> str:
+    """Run ``python ARGS`` as a function process with tracing on and spans going to ``daemon``."""
+    env = dict(os.environ, POWERTOOLS_TRACE_DISABLED="false", AWS_XRAY_DAEMON_ADDRESS=daemon, **variables)
+    out = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
 def _trace_hex(xray_root: str) -> str:
     return xray_root.replace("1-", "", 1).replace("-", "")
 
@@ -33,26 +43,15 @@ def test_dynamodb_sqs_and_http_calls_reach_the_xray_daemon_as_spans_of_lambdas_t
     # Given an organization, a fake Open edX, a fake X-Ray daemon and a function process with tracing on
     org = builders.organization(unique)
     with fake_openedx() as openedx, fake_xray_daemon() as daemon:
-        env = dict(
-            os.environ,
-            POWERTOOLS_TRACE_DISABLED="false",
-            POWERTOOLS_LOG_LEVEL="INFO",
-            POWERTOOLS_SERVICE_NAME="b2b-admin",
-            AWS_XRAY_DAEMON_ADDRESS=daemon.address,
-        )
         # When it creates a contract (a transaction, then a reconcile message), handles a login and
         # fetches an Open edX token, each in an invocation of its own
-        out = subprocess.run(
-            [sys.executable, "-m", "tests.otel_child", str(org.id), openedx.url],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+        stdout = _traced_process(
+            ["-m", "tests.otel_child", str(org.id), openedx.url],
+            daemon.address,
+            POWERTOOLS_LOG_LEVEL="INFO",
+            POWERTOOLS_SERVICE_NAME="b2b-admin",
         )
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
     invocations = {line["invocation"]: line for line in lines if "invocation" in line}
     assert invocations["admin"]["result"] == 201
     assert daemon.unreadable == []
@@ -115,17 +114,7 @@ except RuntimeError:
     pass
 """
     with fake_xray_daemon() as daemon:
-        env = dict(os.environ, POWERTOOLS_TRACE_DISABLED="false", AWS_XRAY_DAEMON_ADDRESS=daemon.address)
-        out = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    assert out.returncode == 0, out.stderr[-3000:]
+        _traced_process(["-c", script], daemon.address)
     # Then its span reached the daemon marked as an error, with the exception recorded
     (span,) = daemon.spans
     assert span.trace_id.endswith("abcd") and span.parent_span_id == "00000000000000aa"

@@ -48,6 +48,8 @@ STACKS = {
     f"{_DYNAMODB}",
 }
 _CLIENT = "from b2b.db.table import dynamodb_client; dynamodb_client()"
+# What every handler module does first and last (b2b.lambda_init), applied to a stack for comparison.
+GC_OFF, GC_BACK = "import gc; gc.disable()", "gc.freeze(); gc.enable()"
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,8 @@ def _jobs() -> dict[str, tuple[str, bool]]:
             for function in FUNCTIONS:
                 if not tracing and not function.snapstart:
                     jobs[f"{function.key}.baseline"] = (function.code, tracing)
+    # The queue stack with init's collector handling as our handler modules do it (b2b.lambda_init)
+    jobs["stack.queue.gc"] = (f"{GC_OFF}; {STACKS['queue']}; {GC_BACK}", False)
     jobs["tracing.layer"] = (LAYER_START, True)  # timed after the queue stack: see measure()
     return jobs
 
@@ -280,6 +284,16 @@ def rows_from(samples: Samples, before: str, after: str) -> list[Row]:
                 number=round(samples.wall(f"stack.{name}.off") * 1000, 1),
             )
         )
+    plain, handled = samples.cpu("stack.queue.off"), samples.cpu("stack.queue.gc")
+    rows.append(
+        Row(
+            SECTION,
+            "required stack alone (queue), init without the cyclic GC as our functions run it",
+            f"{handled / plain:.2f}× the plain queue stack ({_ms(handled)} vs {_ms(plain)} CPU)",
+            note="collector off during init, then init's objects frozen (b2b.lambda_init); every function "
+            "row below includes it, the stack rows do not: like for like, divide a function's ratio by this",
+        )
+    )
     for function in FUNCTIONS:
         rows += _function_rows(samples, function, floor)
         if f"{function.key}.baseline" in samples:

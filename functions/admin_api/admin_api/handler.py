@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -62,3 +66,6 @@ if snapshot_init():
         claims=prime_admin_claims(),
         extra=[prime_event("POST", "/v1/contracts", claims=prime_admin_claims(), body="{}")],
     )
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -43,3 +47,6 @@ if snapshot_init():
             prime_event("POST", "/v1/checkout/validate", claims=PRIME_LEARNER, body='{"product_ids": [1]}')
         ],
     )
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

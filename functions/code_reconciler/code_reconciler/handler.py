@@ -9,6 +9,10 @@ dead-lettered by the queue.
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 import time
 from collections.abc import Callable
 from typing import Any
@@ -55,3 +59,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     return dict(response)
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

@@ -5,6 +5,10 @@ Locally: `python -m b2b_local schedule CodeDriftSweepSchedule` runs it on the ru
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -38,3 +42,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "healed": outcome.healed,
         "finished": outcome.finished,
     }
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

@@ -3,6 +3,10 @@ failures reported so only the records that failed are retried."""
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from functools import lru_cache
 from typing import Any
 
@@ -45,3 +49,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     return process_partial_response(
         event=event, record_handler=clone_record, processor=processor, context=context
     )
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

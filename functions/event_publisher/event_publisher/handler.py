@@ -7,6 +7,10 @@ and the shard keeps its order.
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,3 +55,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return {"batchItemFailures": [{"itemIdentifier": failed.sequence_number if failed else ""}]}
     logger.info("changes published", extra={"records": len(records), "events": len(report.events)})
     return {"batchItemFailures": []}
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

@@ -16,6 +16,10 @@ neither done nor queued (the sender retries it).
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 import time
 from typing import Annotated, Any
 
@@ -152,3 +156,6 @@ def keycloak_event(
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

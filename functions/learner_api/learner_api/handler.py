@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -35,3 +39,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 if snapshot_init():
     # Init is snapshotted once per version: build there what a first request would (see prime).
     prime(lambda_handler, app, claims=PRIME_LEARNER)
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

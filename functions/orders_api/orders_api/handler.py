@@ -7,6 +7,10 @@ An EventBridge schedule invokes the same function to expire orders whose holds h
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -53,3 +57,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("expired orders swept", extra={"expired": expired})
         return {"expired": expired}
     return app.resolve(event, context)
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

@@ -3,6 +3,10 @@ organization's auto contracts. Fails open: always returns the event, within the 
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 import re
 from typing import Any
 
@@ -88,3 +92,6 @@ if snapshot_init():
             }
         ],
     )
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

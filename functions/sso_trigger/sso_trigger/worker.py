@@ -3,6 +3,10 @@ handed off (Keycloak membership lookups included) and their default enrollments.
 
 from __future__ import annotations
 
+from b2b import lambda_init  # first: the rest of init runs without the cyclic GC
+
+lambda_init.begin()
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -38,3 +42,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return process_partial_response(  # type: ignore[return-value]
         event=event, record_handler=complete_login, processor=processor, context=context
     )
+
+
+lambda_init.end()  # last: freeze what init made, collector back on

@@ -83,3 +83,17 @@ def test_nothing_listening_does_not_fail_the_invocation() -> None:
 def test_a_malformed_daemon_address_is_refused_by_name(value: str) -> None:
     with pytest.raises(ValueError, match="AWS_XRAY_DAEMON_ADDRESS"):
         tracing.daemon_address(value)
+
+
+def test_after_a_restore_the_daemon_address_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")
+    exporter = tracing.XRayDaemonExporter()
+    with fake_xray_daemon() as daemon:
+        # Given the restored environment's daemon listens elsewhere than the snapshot's did
+        monkeypatch.setenv("AWS_XRAY_DAEMON_ADDRESS", daemon.address)
+        exporter.reset()
+        tracer = _provider(exporter).get_tracer("test")
+        with tracer.start_as_current_span("after restore"):
+            pass
+        _wait_for(daemon, 1)
+    assert [s.name for s in daemon.spans] == ["after restore"]

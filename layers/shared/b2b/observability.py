@@ -46,7 +46,7 @@ class _Tracing:
 
     def __init__(self) -> None:
         self._trace: Any = None
-        self._start: Any = None
+        self._tracing: Any = None
         if tracing_enabled():
             try:
                 from opentelemetry import trace  # noqa: PLC0415 - only when tracing is on
@@ -57,7 +57,7 @@ class _Tracing:
             else:
                 tracing.start()
                 self._trace = trace
-                self._start = tracing
+                self._tracing = tracing
 
     @property
     def enabled(self) -> bool:
@@ -79,7 +79,7 @@ class _Tracing:
         """
         if self._trace is None:
             return handler
-        invocation_span = self._start.invocation_span
+        invocation_span = self._tracing.invocation_span
 
         @functools.wraps(handler)
         def traced(event: Any, context: Any) -> Any:
@@ -95,7 +95,7 @@ class _Tracing:
         if self._trace is None:
             yield
             return
-        with self._start.priming():
+        with self._tracing.priming():
             yield
 
     def capture_method(self, method: F) -> F:

@@ -56,6 +56,7 @@ class XRayDaemonExporter(SpanExporter):
     """Sends finished spans to the local X-Ray daemon over UDP, one datagram per span."""
 
     def __init__(self, address: tuple[str, int] | None = None) -> None:
+        self._given = address  # None: the daemon Lambda names in AWS_XRAY_DAEMON_ADDRESS
         self._address = address or daemon_address()
         self._socket: socket.socket | None = None  # opened at the first span sent: see reset()
         self.dropped = 0
@@ -86,10 +87,12 @@ class XRayDaemonExporter(SpanExporter):
         return self._socket
 
     def reset(self) -> None:
-        """Close the socket; the next span opens a new one (after a SnapStart restore)."""
+        """Close the socket and read the daemon's address again (after a SnapStart restore, whose
+        environment names its own); the next span opens a new socket."""
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        self._address = self._given or daemon_address()
 
     def shutdown(self) -> None:
         self.reset()
@@ -115,7 +118,12 @@ def function_resource(environ: Mapping[str, str] | None = None) -> Resource:
 
 
 class _Started:
-    exporter: XRayDaemonExporter | None = None
+    done = False
+    exporter: XRayDaemonExporter | None = None  # ours, when the provider is ours
+
+
+_PARENT = AwsXRayLambdaPropagator()  # reads _X_AMZN_TRACE_ID, which Lambda sets per invocation
+_TRACER = trace.get_tracer("b2b")  # follows the provider start() sets
 
 
 def start() -> None:
@@ -123,17 +131,18 @@ def start() -> None:
 
     A tracer provider set before (another distribution's wrapper, a test) is kept as it is.
     """
-    if _Started.exporter is not None:
+    if _Started.done:
         return
-    exporter = XRayDaemonExporter()
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        exporter = XRayDaemonExporter()
         provider = TracerProvider(resource=function_resource())
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         trace.set_tracer_provider(provider)
+        _Started.exporter = exporter
     # skip_dep_check: the layer pins botocore's instrumentation to what it was tested with; the check
     # would scan every installed package's metadata at each cold start.
     BotocoreInstrumentor().instrument(skip_dep_check=True)  # type: ignore[no-untyped-call]
-    _Started.exporter = exporter
+    _Started.done = True
 
 
 @snapstart.after_restore
@@ -171,11 +180,9 @@ def invocation_span(name: str, context: Any) -> Iterator[trace.Span]:
         "faas.invocation_id": str(getattr(context, "aws_request_id", "") or ""),
         "cloud.resource_id": ":".join(arn.split(":")[:7]),
     }
-    parent = AwsXRayLambdaPropagator().extract({})
-    tracer = trace.get_tracer("b2b")
-    with tracer.start_as_current_span(
+    with _TRACER.start_as_current_span(
         name,
-        context=parent,
+        context=_PARENT.extract({}),
         kind=SpanKind.SERVER,
         attributes={key: value for key, value in attributes.items() if value},
         record_exception=True,
